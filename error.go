@@ -79,21 +79,3 @@ func ErrorField(err error) string {
 	}
 	return ""
 }
-
-// prefixField returns err with prefix prepended to its Field, so that a
-// nested value's validation error names its full path.
-func prefixField(prefix string, err error) error {
-	var e *Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	f := prefix
-	if e.Field != "" {
-		if e.Field[0] == '[' {
-			f += e.Field
-		} else {
-			f += "." + e.Field
-		}
-	}
-	return &Error{Code: e.Code, Message: e.Message, Field: f}
-}
