@@ -35,6 +35,15 @@ const (
 	AlertResolved     AlertStatus = "resolved"
 )
 
+// Valid reports whether s is a known status.
+func (s AlertStatus) Valid() bool {
+	switch s {
+	case AlertOpen, AlertAcknowledged, AlertResolved:
+		return true
+	}
+	return false
+}
+
 // Alert is a finding of the monitor that a person should look at.
 type Alert struct {
 	ID          string      `json:"id"`
@@ -83,9 +92,12 @@ type AlertService interface {
 	FindAlertByID(ctx context.Context, id string) (*Alert, error)
 	// FindAlerts returns matching alerts newest first and the total count.
 	FindAlerts(ctx context.Context, filter AlertFilter) ([]*Alert, int, error)
-	// CreateAlert stores a new open alert. Returns EINVALID.
+	// CreateAlert stores a new alert in status open, whatever a.Status says.
+	// Returns EINVALID, also naming worker_id or vendor_id when set to an
+	// unknown record.
 	CreateAlert(ctx context.Context, a *Alert) error
-	// SetAlertStatus acknowledges or resolves an alert with a note.
-	// Returns ENOTFOUND, EINVALID, or EUNPROCESSABLE for a resolved alert.
+	// SetAlertStatus acknowledges or resolves an alert, replacing its note.
+	// Returns ENOTFOUND, EINVALID (status other than acknowledged or
+	// resolved), or EUNPROCESSABLE for a resolved alert.
 	SetAlertStatus(ctx context.Context, id string, status AlertStatus, note string) (*Alert, error)
 }

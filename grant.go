@@ -66,7 +66,8 @@ func (g *Grant) Validate() error {
 	if g.NotBefore.IsZero() || g.ExpiresAt.IsZero() {
 		return FieldErrorf("expires_at", "A grant needs not_before and expires_at.")
 	}
-	if !g.ExpiresAt.After(g.NotBefore) {
+	// Stores keep microseconds; a shorter window would vanish when stored.
+	if g.ExpiresAt.Sub(g.NotBefore) < time.Microsecond {
 		return FieldErrorf("expires_at", "expires_at must be after not_before.")
 	}
 	return nil
@@ -94,8 +95,10 @@ type GrantService interface {
 	FindGrantByID(ctx context.Context, id string) (*Grant, error)
 	// FindGrants returns matching grants ordered by ID and the total count.
 	FindGrants(ctx context.Context, filter GrantFilter) ([]*Grant, int, error)
-	// CreateGrant returns EINVALID (also when the worker or task does not
-	// exist).
+	// CreateGrant stores a new, unrevoked grant. Returns EINVALID (also
+	// naming worker_id or task_id when unknown). Whether the grant fits its
+	// task (same patient, assigned worker) is the routing package's
+	// decision, made before it calls CreateGrant.
 	CreateGrant(ctx context.Context, g *Grant) error
 	// RevokeGrant ends the grant now. Revoking a revoked grant keeps the
 	// first revocation and is not an error. Returns ENOTFOUND.

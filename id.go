@@ -4,21 +4,51 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"strings"
+	"sync"
 	"time"
 )
 
 // crockford is Crockford's base32 alphabet, as ULIDs use: no I, L, O or U.
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
+// idState makes IDs from one process strictly increasing: within one
+// millisecond the random part is incremented rather than redrawn, as ULID's
+// monotonic mode does.
+var idState struct {
+	sync.Mutex
+	ms   uint64
+	rand [10]byte
+}
+
 // NewID returns a new identifier "prefix_" followed by a 26-character ULID
-// (48-bit millisecond time, 80 random bits). IDs sort by creation time,
-// which gives lists a stable order across replicas without coordination.
+// (48-bit millisecond time, 80 random bits). IDs from one process are
+// strictly increasing, so lists ordered by ID are in creation order; across
+// replicas the order holds to the millisecond.
 func NewID(prefix string, now time.Time) string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
+	ms := uint64(now.UnixMilli())
+	idState.Lock()
+	if ms <= idState.ms {
+		// Same millisecond (or a clock step back): keep the last time and
+		// increment the random part.
+		ms = idState.ms
+		for i := len(idState.rand) - 1; i >= 0; i-- {
+			idState.rand[i]++
+			if idState.rand[i] != 0 {
+				break
+			}
+		}
+	} else {
+		idState.ms = ms
+		if _, err := rand.Read(idState.rand[:]); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		idState.rand[0] &= 0x7f // leave room to increment without overflow
 	}
+	binary.BigEndian.PutUint64(b[:8], ms<<16)
+	copy(b[6:], idState.rand[:])
+	idState.Unlock()
+
 	var sb strings.Builder
 	sb.Grow(len(prefix) + 27)
 	sb.WriteString(prefix)

@@ -61,10 +61,11 @@ type SessionService interface {
 	FindSessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
 	// FindSessions returns matching sessions ordered by ID and the total count.
 	FindSessions(ctx context.Context, filter SessionFilter) ([]*Session, int, error)
-	// CreateSession returns EINVALID (also for an unknown worker) or
-	// ECONFLICT if the token hash exists.
+	// CreateSession stores a new, unrevoked session. Returns EINVALID (also
+	// naming worker_id or site_id when unknown) or ECONFLICT naming
+	// token_hash if the hash exists.
 	CreateSession(ctx context.Context, s *Session) error
-	// TouchSession records activity at t. Returns ENOTFOUND.
+	// TouchSession sets LastSeenAt to t. Returns ENOTFOUND.
 	TouchSession(ctx context.Context, id string, t time.Time) error
 	// RevokeSession ends the session now, keeping the first revocation.
 	// Returns ENOTFOUND.

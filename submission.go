@@ -31,6 +31,15 @@ const (
 	SubmissionCorrected SubmissionStatus = "corrected" // a reviewer changed the codes
 )
 
+// Valid reports whether s is a known status.
+func (s SubmissionStatus) Valid() bool {
+	switch s {
+	case SubmissionChecked, SubmissionInReview, SubmissionAccepted, SubmissionCorrected:
+		return true
+	}
+	return false
+}
+
 // Submission is a coder's output for one encounter.
 type Submission struct {
 	ID            string           `json:"id"`
@@ -67,6 +76,9 @@ func (s *Submission) Validate() error {
 	case "F", "M", "U":
 	default:
 		return FieldErrorf("patient_sex", "patient_sex must be F, M or U.")
+	}
+	if s.Status != "" && !s.Status.Valid() {
+		return FieldErrorf("status", "status must be one of checked, in_review, accepted, corrected.")
 	}
 	if len(s.Diagnoses) == 0 {
 		return FieldErrorf("diagnoses", "A submission needs at least one diagnosis.")
@@ -115,7 +127,8 @@ type SubmissionService interface {
 	// FindSubmissions returns matching submissions ordered by ID and the
 	// total count.
 	FindSubmissions(ctx context.Context, filter SubmissionFilter) ([]*Submission, int, error)
-	// CreateSubmission returns EINVALID.
+	// CreateSubmission returns EINVALID, also naming task_id or worker_id
+	// when set to an unknown record.
 	CreateSubmission(ctx context.Context, s *Submission) error
 	// SetSubmissionStatus records a review outcome. Returns ENOTFOUND or
 	// EINVALID.

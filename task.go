@@ -182,7 +182,7 @@ type TaskUpdate struct {
 	SensitivityTags *[]string   `json:"sensitivity_tags"`
 	Complexity      *int        `json:"complexity"`
 	Priority        *int        `json:"priority"`
-	DueAt           **time.Time `json:"due_at"`
+	DueAt           **time.Time `json:"due_at"` // a nil *time.Time clears it; JSON null reads as unchanged unless the decoder handles it (the http package does)
 }
 
 // Apply applies upd to t; the caller validates t afterwards.

@@ -123,7 +123,7 @@ func (p *Page) Normalize() error {
 		return FieldErrorf("offset", "offset must not be negative.")
 	}
 	if p.Limit < 0 || p.Limit > MaxLimit {
-		return FieldErrorf("limit", "limit must be between 1 and %d.", MaxLimit)
+		return FieldErrorf("limit", "limit must be between 1 and %d (0 means %d).", MaxLimit, DefaultLimit)
 	}
 	if p.Limit == 0 {
 		p.Limit = DefaultLimit

@@ -16,8 +16,9 @@ func TestNewID(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	seen := make(map[string]bool)
 	prev := ""
-	for i := 0; i < 1000; i++ {
-		id := ward.NewID(ward.PrefixVendor, now.Add(time.Duration(i)*time.Millisecond))
+	for i := 0; i < 3000; i++ {
+		// Three IDs per millisecond: order must hold within a millisecond too.
+		id := ward.NewID(ward.PrefixVendor, now.Add(time.Duration(i/3)*time.Millisecond))
 		if !pattern.MatchString(id) {
 			t.Fatalf("NewID=%q, want a ULID after ven_", id)
 		}
@@ -25,8 +26,7 @@ func TestNewID(t *testing.T) {
 			t.Fatalf("NewID returned %q twice", id)
 		}
 		seen[id] = true
-		// Later milliseconds sort later, so lists ordered by ID are in
-		// creation order.
+		// Later IDs sort later, so lists ordered by ID are in creation order.
 		if id <= prev {
 			t.Fatalf("NewID=%q sorts before earlier %q", id, prev)
 		}

@@ -16,7 +16,7 @@ const (
 	WorkerInvited    WorkerStatus = "invited"    // provisioned; has not started onboarding
 	WorkerOnboarding WorkerStatus = "onboarding" // completing training, MFA enrolment, attestations
 	WorkerActive     WorkerStatus = "active"     // may log in and take tasks
-	WorkerSuspended  WorkerStatus = "suspended"  // access paused; sessions and grants end
+	WorkerSuspended  WorkerStatus = "suspended"  // access paused: no login, no session or grant is honoured
 	WorkerOffboarded WorkerStatus = "offboarded" // gone for good; the identity is never reused
 )
 
@@ -119,8 +119,11 @@ func (w *Worker) Validate() error {
 	if vendorStaff && w.VendorID == "" {
 		return FieldErrorf("vendor_id", "A %s must belong to a vendor.", w.Role)
 	}
-	if !vendorStaff && (w.VendorID != "" || w.TeamID != "") {
-		return FieldErrorf("vendor_id", "A %s is the organization's own staff and belongs to no vendor or team.", w.Role)
+	if !vendorStaff && w.VendorID != "" {
+		return FieldErrorf("vendor_id", "A %s is the organization's own staff and belongs to no vendor.", w.Role)
+	}
+	if !vendorStaff && w.TeamID != "" {
+		return FieldErrorf("team_id", "A %s is the organization's own staff and belongs to no team.", w.Role)
 	}
 	if w.Role == RoleWorker && w.TeamID == "" {
 		return FieldErrorf("team_id", "A worker must belong to a team.")
@@ -205,7 +208,8 @@ type WorkerService interface {
 	// count. Transitions are not filled.
 	FindWorkers(ctx context.Context, filter WorkerFilter) ([]*Worker, int, error)
 	// CreateWorker stores a new worker in status invited (or w.Status if
-	// set, for imports), recording the first transition. Returns EINVALID
+	// set, for imports by an administrator; the http package lets only
+	// admins set it), recording the first transition. Returns EINVALID
 	// (also when the vendor, team or schedule does not exist, or the team
 	// belongs to another vendor) or ECONFLICT when the username or
 	// external ID is taken.
@@ -215,6 +219,11 @@ type WorkerService interface {
 	// TransitionWorker moves the worker to status to, recording the actor
 	// (from the context's principal) and reason. Returns ENOTFOUND,
 	// EINVALID, or EUNPROCESSABLE when the move is not allowed.
+	//
+	// It does not revoke the worker's sessions and grants; the caller does,
+	// and every request re-checks the worker's status anyway, so a
+	// suspended worker's session is refused even before its revocation is
+	// written.
 	TransitionWorker(ctx context.Context, id string, to WorkerStatus, reason string) (*Worker, error)
 }
 
