@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wardhq/ward"
+	"github.com/wardhq/ward/ehrdemo"
+)
+
+// The demo's organization. Everything below is synthetic.
+const (
+	demoOrgName   = "Riverside Health System"
+	demoOrgZone   = "America/New_York"
+	offshoreName  = "Meridian Revenue Services Inc."
+	domesticName  = "Keystone Coding Partners LLC"
+	demoAllDay    = "Around the clock (demo)"
+	demoOnLeave   = "On leave (no shifts)"
+	demoManilaDay = "Manila day shift"
+	demoPuneNight = "Pune night shift (US day)"
+)
+
+// demoSite is a site and its teams.
+type demoSite struct {
+	vendor, name, country, cidr, zone string
+}
+
+var demoSites = []demoSite{
+	{offshoreName, "Manila delivery center", "PH", "203.0.113.0/24", "Asia/Manila"},
+	{offshoreName, "Pune delivery center", "IN", "198.51.100.0/24", "Asia/Kolkata"},
+	{domesticName, "Springfield office", "US", "192.0.2.0/24", "America/New_York"},
+}
+
+// sensitiveTags are the tags the domestic team is cleared for.
+var sensitiveTags = []string{ward.TagMentalHealth, ward.TagSubstanceUse, ward.TagHIV, ward.TagReproductiveHealth, ward.TagSexualHealth, ward.TagRestricted}
+
+var demoTeams = []struct {
+	vendor, site, name string
+	functions          []ward.Function
+	clearances         []string
+}{
+	{offshoreName, "Manila delivery center", "Manila outpatient coding", []ward.Function{ward.FunctionCoding}, nil},
+	{offshoreName, "Manila delivery center", "Manila prior authorization", []ward.Function{ward.FunctionPriorAuth}, nil},
+	{offshoreName, "Pune delivery center", "Pune denials and coding", []ward.Function{ward.FunctionDenials, ward.FunctionCoding}, nil},
+	{domesticName, "Springfield office", "Springfield sensitive charts", []ward.Function{ward.FunctionCoding, ward.FunctionPriorAuth, ward.FunctionDenials, ward.FunctionCDI}, sensitiveTags},
+}
+
+func allWeek(start, end string) []ward.ShiftWindow {
+	var ws []ward.ShiftWindow
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		ws = append(ws, ward.ShiftWindow{Day: d, Start: start, End: end})
+	}
+	return ws
+}
+
+func weekdays(start, end string) []ward.ShiftWindow {
+	var ws []ward.ShiftWindow
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri"} {
+		ws = append(ws, ward.ShiftWindow{Day: d, Start: start, End: end})
+	}
+	return ws
+}
+
+var demoSchedules = []ward.Schedule{
+	// Some workers must be on shift whatever hour the demo runs, and one
+	// must be off shift at every hour, so both outcomes can be shown.
+	{Name: demoAllDay, TimeZone: "UTC", Windows: allWeek("00:00", "24:00")},
+	{Name: demoOnLeave, TimeZone: "UTC"},
+	{Name: demoManilaDay, TimeZone: "Asia/Manila", Windows: weekdays("08:00", "17:00")},
+	{Name: demoPuneNight, TimeZone: "Asia/Kolkata", Windows: weekdays("19:30", "04:30")},
+}
+
+var demoWorkers = []struct {
+	username, given, family, role, vendor, team, schedule, country, address string
+}{
+	{"joy.santos", "Joy", "Santos", "worker", offshoreName, "Manila outpatient coding", demoAllDay, "PH", ""},
+	{"miguel.reyes", "Miguel", "Reyes", "worker", offshoreName, "Manila outpatient coding", demoManilaDay, "PH", ""},
+	{"ana.cruz", "Ana", "Cruz", "worker", offshoreName, "Manila prior authorization", demoAllDay, "PH", ""},
+	{"priya.sharma", "Priya", "Sharma", "worker", offshoreName, "Pune denials and coding", demoAllDay, "IN", ""},
+	{"arjun.patel", "Arjun", "Patel", "worker", offshoreName, "Pune denials and coding", demoPuneNight, "IN", ""},
+	{"dana.carter", "Dana", "Carter", "worker", domesticName, "Springfield sensitive charts", demoAllDay, "US", "14 Elm Street, Springfield, MA 01103"},
+	{"sam.okafor", "Sam", "Okafor", "worker", domesticName, "Springfield sensitive charts", demoOnLeave, "US", ""},
+	{"lea.bautista", "Lea", "Bautista", "supervisor", offshoreName, "", demoAllDay, "PH", ""},
+	{"grace.whitfield", "Grace", "Whitfield", "compliance", "", "", "", "US", ""},
+	{"omar.haddad", "Omar", "Haddad", "auditor", "", "", "", "US", ""},
+	{"ward.admin", "Avery", "Admin", "admin", "", "", "", "US", ""},
+}
+
+var demoQueues = []ward.Queue{
+	{Name: "Outpatient coding", Function: ward.FunctionCoding, Description: "Ambulatory and wellness encounters awaiting ICD-10-CM coding."},
+	{Name: "Prior authorization", Function: ward.FunctionPriorAuth, Description: "Requests awaiting payer prior authorization."},
+	{Name: "Denials follow-up", Function: ward.FunctionDenials, Description: "Denied claims to appeal or correct."},
+	{Name: "Sensitive charts (domestic only)", Function: ward.FunctionCoding, Description: "Encounters with behavioral health, substance use, HIV or reproductive care: routed to cleared US staff only."},
+}
+
+// securityTags maps the HL7 security labels the demo EHR uses to ward's
+// sensitivity tags. The tagging issue replaces this with value sets.
+var securityTags = map[string]string{
+	"PSY": ward.TagMentalHealth, "PSYTHPN": ward.TagMentalHealth, "BH": ward.TagMentalHealth,
+	"ETH": ward.TagSubstanceUse, "SUD": ward.TagSubstanceUse, "ETHUD": ward.TagSubstanceUse, "OPIOIDUD": ward.TagSubstanceUse,
+	"42CFRPART2": ward.TagSubstanceUse,
+	"HIV":        ward.TagHIV, "SEX": ward.TagReproductiveHealth, "STD": ward.TagSexualHealth,
+	"SDV": ward.TagViolence, "REPRO": ward.TagReproductiveHealth, "R": ward.TagRestricted, "V": ward.TagRestricted,
+}
+
+// seedDemo creates what is missing of the demo's data and returns its
+// logins. It is idempotent: each record is found by its natural key first.
+func seedDemo(ctx context.Context, s ward.Services, ehr *ehrdemo.Server, now time.Time, prev DemoCredentials) ([]DemoUser, error) {
+	ctx = ward.NewContextWithPrincipal(ctx, &ward.Principal{Subject: "demo-seed", Role: ward.RoleAdmin})
+	if _, err := s.Organizations.FindOrganization(ctx); ward.ErrorCode(err) == ward.ENOTFOUND {
+		if err := s.Organizations.SetOrganization(ctx, &ward.Organization{Name: demoOrgName, TimeZone: demoOrgZone}); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+
+	today := ward.DateOf(now.UTC())
+	vendors := map[string]*ward.Vendor{}
+	for _, v := range []*ward.Vendor{
+		{Name: offshoreName, BAAStatus: ward.BAAActive, BAAEffective: today.AddDays(-180), BAAExpires: today.AddDays(545),
+			ApprovedCountries: []string{"PH", "IN"}, ContactEmail: "compliance@meridian-rcm.example"},
+		{Name: domesticName, BAAStatus: ward.BAAActive, BAAEffective: today.AddDays(-400), BAAExpires: today.AddDays(330),
+			ApprovedCountries: []string{"US"}, ContactEmail: "privacy@keystone-coding.example"},
+	} {
+		found, _, err := s.Vendors.FindVendors(ctx, ward.VendorFilter{Name: &v.Name})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > 0 {
+			vendors[v.Name] = found[0]
+			continue
+		}
+		if err := s.Vendors.CreateVendor(ctx, v); err != nil {
+			return nil, fmt.Errorf("vendor %s: %w", v.Name, err)
+		}
+		vendors[v.Name] = v
+	}
+
+	sites := map[string]*ward.Site{}
+	for _, d := range demoSites {
+		vid := vendors[d.vendor].ID
+		found, _, err := s.Sites.FindSites(ctx, ward.SiteFilter{VendorID: &vid, Name: &d.name})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > 0 {
+			sites[d.name] = found[0]
+			continue
+		}
+		site := &ward.Site{VendorID: vid, Name: d.name, Country: d.country, EgressCIDRs: []string{d.cidr}, TimeZone: d.zone}
+		if err := s.Sites.CreateSite(ctx, site); err != nil {
+			return nil, fmt.Errorf("site %s: %w", d.name, err)
+		}
+		sites[d.name] = site
+	}
+
+	teams := map[string]*ward.Team{}
+	for _, d := range demoTeams {
+		vid := vendors[d.vendor].ID
+		found, _, err := s.Teams.FindTeams(ctx, ward.TeamFilter{VendorID: &vid, Name: &d.name})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > 0 {
+			teams[d.name] = found[0]
+			continue
+		}
+		t := &ward.Team{VendorID: vid, SiteID: sites[d.site].ID, Name: d.name, Functions: d.functions, Clearances: d.clearances}
+		if err := s.Teams.CreateTeam(ctx, t); err != nil {
+			return nil, fmt.Errorf("team %s: %w", d.name, err)
+		}
+		teams[d.name] = t
+	}
+
+	schedules := map[string]*ward.Schedule{}
+	for _, d := range demoSchedules {
+		found, _, err := s.Schedules.FindSchedules(ctx, ward.ScheduleFilter{Name: &d.Name})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > 0 {
+			schedules[d.Name] = found[0]
+			continue
+		}
+		sch := d
+		if err := s.Schedules.CreateSchedule(ctx, &sch); err != nil {
+			return nil, fmt.Errorf("schedule %s: %w", d.Name, err)
+		}
+		schedules[d.Name] = &sch
+	}
+
+	prevUsers := map[string]DemoUser{}
+	for _, u := range prev.Users {
+		prevUsers[u.Username] = u
+	}
+	var users []DemoUser
+	for _, d := range demoWorkers {
+		found, _, err := s.Workers.FindWorkers(ctx, ward.WorkerFilter{Username: &d.username})
+		if err != nil {
+			return nil, err
+		}
+		var w *ward.Worker
+		if len(found) > 0 {
+			w = found[0]
+		} else {
+			w = &ward.Worker{Username: d.username, GivenName: d.given, FamilyName: d.family, Address: d.address,
+				Email: d.username + "@" + emailDomain(d.vendor), Role: ward.Role(d.role)}
+			if d.vendor != "" {
+				w.VendorID = vendors[d.vendor].ID
+			}
+			if d.team != "" {
+				w.TeamID = teams[d.team].ID
+			}
+			if d.schedule != "" {
+				w.ScheduleID = schedules[d.schedule].ID
+			}
+			if err := s.Workers.CreateWorker(ctx, w); err != nil {
+				return nil, fmt.Errorf("worker %s: %w", d.username, err)
+			}
+			for _, to := range []ward.WorkerStatus{ward.WorkerOnboarding, ward.WorkerActive} {
+				if w, err = s.Workers.TransitionWorker(ctx, w.ID, to, "demo onboarding"); err != nil {
+					return nil, fmt.Errorf("worker %s: %w", d.username, err)
+				}
+			}
+		}
+		u := prevUsers[d.username]
+		if u.Password == "" {
+			u.Password = randomToken(15)
+		}
+		if u.TOTPSecret == "" {
+			u.TOTPSecret = randomToken(20)
+		}
+		users = append(users, DemoUser{Username: d.username, Password: u.Password, TOTPSecret: u.TOTPSecret,
+			Role: d.role, Name: d.given + " " + d.family, WorkerID: w.ID, Vendor: d.vendor, Team: d.team,
+			Country: d.country, Schedule: d.schedule})
+	}
+
+	queues := map[string]*ward.Queue{}
+	for _, d := range demoQueues {
+		found, _, err := s.Queues.FindQueues(ctx, ward.QueueFilter{Name: &d.Name})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > 0 {
+			queues[d.Name] = found[0]
+			continue
+		}
+		q := d
+		if err := s.Queues.CreateQueue(ctx, &q); err != nil {
+			return nil, fmt.Errorf("queue %s: %w", d.Name, err)
+		}
+		queues[d.Name] = &q
+	}
+
+	for _, t := range demoTasks(ehr, queues, now) {
+		found, _, err := s.Tasks.FindTasks(ctx, ward.TaskFilter{ExternalID: &t.ExternalID})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > 0 {
+			continue
+		}
+		if err := s.Tasks.CreateTask(ctx, t); err != nil {
+			return nil, fmt.Errorf("task %s: %w", t.ExternalID, err)
+		}
+	}
+	return users, nil
+}
+
+func emailDomain(vendor string) string {
+	switch vendor {
+	case offshoreName:
+		return "meridian-rcm.example"
+	case domesticName:
+		return "keystone-coding.example"
+	}
+	return "riverside-health.example"
+}
+
+// demoTasks draws tasks from the demo EHR's encounters: each patient's two
+// latest encounters to coding, every sensitive one to the domestic queue,
+// and some of the next four to prior authorization and denials.
+func demoTasks(ehr *ehrdemo.Server, queues map[string]*ward.Queue, now time.Time) []*ward.Task {
+	byPatient := map[string][]ehrdemo.Encounter{}
+	var order []string
+	for _, e := range ehr.Encounters() {
+		if _, ok := byPatient[e.PatientID]; !ok {
+			order = append(order, e.PatientID)
+		}
+		byPatient[e.PatientID] = append(byPatient[e.PatientID], e)
+	}
+	var tasks []*ward.Task
+	n := 0
+	for _, pid := range order {
+		encs := byPatient[pid]
+		// Encounters are in chronological order; take from the end.
+		latest := 0
+		for i := len(encs) - 1; i >= 0; i-- {
+			e := encs[i]
+			tags := tagsOf(e.Security)
+			if len(encs)-i > 6 && len(tags) == 0 {
+				continue // keep the demo's queues to recent work
+			}
+			due := now.Add(time.Duration(24+n%72) * time.Hour).UTC().Truncate(time.Hour)
+			base := ward.Task{PatientRef: "Patient/" + e.PatientID, EncounterRef: "Encounter/" + e.ID,
+				SensitivityTags: tags, Complexity: 1 + min(len(e.ConditionCodes), 4), Priority: n % 3, DueAt: &due}
+			add := func(kind ward.Function, queue string) {
+				t := base
+				t.Type, t.QueueID = kind, queues[queue].ID
+				t.ExternalID = fmt.Sprintf("ehrdemo:Encounter/%s:%s", e.ID, kind)
+				tasks = append(tasks, &t)
+			}
+			switch {
+			case len(tags) > 0:
+				add(ward.FunctionCoding, "Sensitive charts (domestic only)")
+			case latest < 2:
+				add(ward.FunctionCoding, "Outpatient coding")
+				latest++
+			case n%3 == 0:
+				add(ward.FunctionPriorAuth, "Prior authorization")
+			case n%3 == 1:
+				add(ward.FunctionDenials, "Denials follow-up")
+			}
+			n++
+		}
+	}
+	return tasks
+}
+
+func tagsOf(security []ehrdemo.Coding) []string {
+	var tags []string
+	seen := map[string]bool{}
+	for _, c := range security {
+		if tag, ok := securityTags[strings.ToUpper(c.Code)]; ok && !seen[tag] {
+			seen[tag] = true
+			tags = append(tags, tag)
+		}
+	}
+	return tags
+}
