@@ -17,7 +17,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/wardhq/ward"
 	"github.com/wardhq/ward/ehrdemo"
 	wardhttp "github.com/wardhq/ward/http"
 )
@@ -64,6 +63,8 @@ type DemoUser struct {
 	Team       string `json:"team"`
 	Country    string `json:"country"`
 	Schedule   string `json:"schedule"`
+
+	onShift bool // at the demo's start; shifts change, so it is not in the file
 }
 
 // Run parses flags, starts the demo and blocks until ctx is done.
@@ -203,9 +204,13 @@ func (c *DemoCommand) printBanner() {
 	fmt.Fprintf(w, "Try: curl -H \"Authorization: Bearer $(jq -r .admin_token %s)\" %s/workers\n\n",
 		filepath.Join(c.Dir, "demo-credentials.json"), cr.APIBase)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "  USERNAME\tROLE\tVENDOR\tTEAM\tCOUNTRY\tSCHEDULE")
+	fmt.Fprintln(tw, "  USERNAME\tROLE\tVENDOR\tTEAM\tCOUNTRY\tSCHEDULE\tON SHIFT NOW")
 	for _, u := range cr.Users {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, dash(u.Vendor), dash(u.Team), dash(u.Country), dash(u.Schedule))
+		on := "-"
+		if u.Schedule != "" {
+			on = map[bool]string{true: "yes", false: "no"}[u.onShift]
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, dash(u.Vendor), dash(u.Team), dash(u.Country), dash(u.Schedule), on)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
@@ -255,4 +260,3 @@ func randomToken(n int) string {
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
 
-var _ = ward.Version

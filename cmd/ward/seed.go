@@ -233,9 +233,13 @@ func seedDemo(ctx context.Context, s ward.Services, ehr *ehrdemo.Server, now tim
 		if u.TOTPSecret == "" {
 			u.TOTPSecret = randomToken(20)
 		}
-		users = append(users, DemoUser{Username: d.username, Password: u.Password, TOTPSecret: u.TOTPSecret,
+		du := DemoUser{Username: d.username, Password: u.Password, TOTPSecret: u.TOTPSecret,
 			Role: d.role, Name: d.given + " " + d.family, WorkerID: w.ID, Vendor: d.vendor, Team: d.team,
-			Country: d.country, Schedule: d.schedule})
+			Country: d.country, Schedule: d.schedule}
+		if sch := schedules[d.schedule]; sch != nil {
+			du.onShift = sch.OnShift(now)
+		}
+		users = append(users, du)
 	}
 
 	queues := map[string]*ward.Queue{}
