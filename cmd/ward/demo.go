@@ -259,4 +259,3 @@ func randomToken(n int) string {
 	}
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
 }
-
