@@ -64,6 +64,10 @@ type Server struct {
 	// Services are the stores the API reads and writes.
 	Services ward.Services
 
+	// Auditor, when set, records every authenticated change made through
+	// the API, durably, before the response is sent (see auditChanges).
+	Auditor ward.Auditor
+
 	// AdminToken is the bootstrap administrator credential, presented as
 	// "Authorization: Bearer <token>". Empty disables it.
 	AdminToken string
@@ -179,7 +183,7 @@ func (s *Server) build() http.Handler {
 	s.registerOpsRoutes(root)
 	// The API's route is labelled before authentication, so that 401s
 	// are counted by route too.
-	root.Handle(apiPrefix, apiHeaders(api.label(s.authenticated(api))))
+	root.Handle(apiPrefix, apiHeaders(api.label(s.authenticated(s.auditChanges(api)))))
 	for _, mt := range s.mounts {
 		root.Handle(mt.pattern, mt.handler)
 	}
