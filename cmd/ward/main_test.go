@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -219,5 +220,53 @@ func TestDemo(t *testing.T) {
 		if l.Total != want {
 			t.Errorf("second run: GET %s total=%d, want %d", path, l.Total, want)
 		}
+	}
+}
+
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, fmt.Sprintf("addr: 127.0.0.1:0\nstore: {driver: sqlite, dsn: %s}\nadmin_token: %s\norganization: {name: Riverside Health System, time_zone: America/New_York}\n",
+		filepath.Join(dir, "ward.db"), goodToken))
+	m, _, stderr := newTestMain()
+	c := &ServeCommand{Main: m}
+	if err := c.ParseFlags(context.Background(), []string{"--config", path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Open(context.Background()); err != nil {
+		t.Fatalf("Open: %v\n%s", err, stderr)
+	}
+	defer c.Close()
+	cr := &DemoCredentials{APIBase: c.server.URL() + "/api/v1", AdminToken: goodToken}
+	var org struct {
+		Name     string `json:"name"`
+		TimeZone string `json:"time_zone"`
+	}
+	if status := apiGet(t, cr, "/organization", &org); status != 200 || org.Name != "Riverside Health System" {
+		t.Fatalf("GET /organization: %d %+v", status, org)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(c.server.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+	// /metrics needs a token and labels requests by route pattern.
+	req, _ := http.NewRequest("GET", c.server.URL()+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+goodToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(body, []byte(`ward_http_requests_total{code="200",method="GET",route="/api/v1/organization"}`)) {
+		t.Fatalf("metrics lack the organization route:\n%.2000s", body)
+	}
+	if !bytes.Contains(body, []byte("go_goroutines")) {
+		t.Fatalf("metrics lack the Go collector")
 	}
 }
