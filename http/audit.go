@@ -98,18 +98,20 @@ func changeEvent(r *http.Request, buf *bufferedResponse, now time.Time) *ward.Ev
 // actionOf maps a method and route pattern to a resource and verb:
 // POST /api/v1/vendors → vendor, create; PATCH /api/v1/vendors/{id} →
 // vendor, update; POST /api/v1/workers/{id}/transitions → worker,
-// transition; PUT /api/v1/organization → organization, set.
+// transition; PUT /api/v1/organization → organization, set; POST
+// /api/v1/audit/checkpoint → audit, checkpoint.
 func actionOf(method, route string) (resource, verb string) {
 	parts := strings.Split(strings.Trim(strings.TrimPrefix(route, apiPrefix), "/"), "/")
 	resource = strings.TrimSuffix(parts[0], "s")
 	if resource == "" {
 		resource = "api"
 	}
+	last := parts[len(parts)-1]
 	switch {
-	case len(parts) >= 3 && parts[2] == "transitions":
-		verb = "transition"
 	case method == http.MethodPost && len(parts) == 1:
 		verb = "create"
+	case method == http.MethodPost && !strings.HasPrefix(last, "{"):
+		verb = strings.TrimSuffix(last, "s") // transitions → transition
 	case method == http.MethodPut:
 		verb = "set"
 	case method == http.MethodPatch:

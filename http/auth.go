@@ -90,11 +90,12 @@ const (
 	resSessions     resource = "sessions"
 	resAlerts       resource = "alerts"
 	resSubmissions  resource = "submissions"
+	resAudit        resource = "audit"
 )
 
 var allResources = []resource{
 	resOrganization, resVendors, resSites, resTeams, resWorkers, resSchedules,
-	resQueues, resTasks, resGrants, resSessions, resAlerts, resSubmissions,
+	resQueues, resTasks, resGrants, resSessions, resAlerts, resSubmissions, resAudit,
 }
 
 // scope is how much of a resource a role reaches. Do not reorder: a larger

@@ -92,6 +92,20 @@ func (q *query) instant(name string, now func() time.Time) *time.Time {
 	return &t
 }
 
+// uint returns an unsigned integer parameter, nil when absent.
+func (q *query) uint(name string) *uint64 {
+	v := q.get(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		q.fail(name, "%s must be a non-negative integer.", name)
+		return nil
+	}
+	return &n
+}
+
 // page returns the offset and limit parameters, normalized: limit defaults
 // to ward.DefaultLimit and may not exceed ward.MaxLimit.
 func (q *query) page() ward.Page {

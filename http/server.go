@@ -64,6 +64,10 @@ type Server struct {
 	// Services are the stores the API reads and writes.
 	Services ward.Services
 
+	// AuditLog serves /api/v1/audit (checkpoints, entries, proofs and
+	// reports). Nil: those routes answer 501.
+	AuditLog AuditLog
+
 	// Auditor, when set, records every authenticated change made through
 	// the API, durably, before the response is sent (see auditChanges).
 	Auditor ward.Auditor
@@ -170,6 +174,7 @@ func (s *Server) build() http.Handler {
 		{svc.Sessions != nil, s.registerSessionRoutes},
 		{svc.Alerts != nil, s.registerAlertRoutes},
 		{svc.Submissions != nil, s.registerSubmissionRoutes},
+		{s.AuditLog != nil, s.registerAuditRoutes},
 	} {
 		if res.present {
 			res.register(api)

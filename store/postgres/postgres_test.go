@@ -66,6 +66,7 @@ func TestConformance(t *testing.T) {
 		db := MustOpenDB(tb)
 		return storetest.Opened{
 			Services: db.Services(),
+			Ledger:   db.Ledger(),
 			SetNow:   func(now time.Time) { db.Now = func() time.Time { return now } },
 		}
 	})

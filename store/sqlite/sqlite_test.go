@@ -40,6 +40,7 @@ func opened(db *sqlite.DB) storetest.Opened {
 	}
 	return storetest.Opened{
 		Services: db.Services(),
+		Ledger:   db.Ledger(),
 		SetNow: func(t time.Time) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -105,7 +106,7 @@ func TestDB_Migrate(t *testing.T) {
 	version, err := db.Version(t.Context())
 	if err != nil {
 		t.Fatal(err)
-	} else if got, want := version, "0001_initial.sql"; got != want {
+	} else if got, want := version, "0002_ledger.sql"; got != want {
 		t.Fatalf("Version=%q, want %q", got, want)
 	}
 

@@ -4,7 +4,7 @@
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(tb testing.TB) storetest.Opened {
 //			db := MustOpenDB(tb)
-//			return storetest.Opened{Services: db.Services(), SetNow: func(t time.Time) { db.Now = func() time.Time { return t } }}
+//			return storetest.Opened{Services: db.Services(), Ledger: db.Ledger(), SetNow: func(t time.Time) { db.Now = func() time.Time { return t } }}
 //		})
 //	}
 //
@@ -65,6 +65,8 @@ type Opened struct {
 	// SetNow sets the store's clock (the time stamped on created/updated
 	// rows, transitions, revocations).
 	SetNow func(time.Time)
+	// Ledger is the store's audit ledger, on the same database.
+	Ledger ward.LedgerStore
 }
 
 // test is one named conformance test. Names read Entity/Operation/Outcome.
@@ -90,6 +92,7 @@ func Run(t *testing.T, open func(tb testing.TB) Opened) {
 		alertTests,
 		submissionTests,
 		listTests(),
+		ledgerTests,
 	}
 	seen := make(map[string]bool)
 	for _, g := range groups {
@@ -117,6 +120,7 @@ func us(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 type env struct {
 	t *testing.T
 	ward.Services
+	ledger ward.LedgerStore
 	setNow func(time.Time)
 	now    time.Time
 	// ctx carries an admin principal whose subject is actor.
@@ -134,7 +138,7 @@ func newEnv(t *testing.T, o Opened) *env {
 	if o.SetNow == nil {
 		t.Fatal("storetest: Opened.SetNow is nil")
 	}
-	e := &env{t: t, Services: o.Services, setNow: o.SetNow}
+	e := &env{t: t, Services: o.Services, ledger: o.Ledger, setNow: o.SetNow}
 	e.ctx = ward.NewContextWithPrincipal(t.Context(), &ward.Principal{Subject: actor, Role: ward.RoleAdmin})
 	e.setClock(t0)
 	return e
