@@ -23,6 +23,9 @@ func TestDependencies(t *testing.T) {
 		{mod + "/ehrdemo", true, []string{"database/sql", mod + "/"}},
 		{mod + "/store/sqlite", false, []string{mod + "/http", mod + "/store/postgres", "github.com/jackc/"}},
 		{mod + "/store/postgres", false, []string{mod + "/http", mod + "/store/sqlite", "modernc.org/"}},
+		{mod + "/ledger", false, []string{mod + "/store", mod + "/http", "database/sql", "net/http"}},
+		{mod + "/ledger/export", false, []string{mod + "/store", mod + "/http", "database/sql"}},
+		{mod + "/ledger/report", false, []string{mod + "/store", mod + "/http", "database/sql", "net/http"}},
 		{mod + "/http", false, []string{mod + "/store", "modernc.org/", "github.com/jackc/"}},
 	} {
 		t.Run(strings.TrimPrefix(test.pkg, mod+"/"), func(t *testing.T) {

@@ -13,8 +13,10 @@ type LedgerLeaf struct {
 	Data []byte
 	// Hash is the RFC 6962 leaf hash, SHA-256(0x00 || Data).
 	Hash []byte
-	// Indexed copies of the event's fields, for reports; they are not part
-	// of the hash and Verify ignores them.
+	// Indexed copies of the event's fields, for reports. They are not part
+	// of the hash; Verify checks that they equal the event's (times at the
+	// stores' microsecond precision), so reports built on them cannot be
+	// falsified unnoticed.
 	Time       time.Time
 	Action     string
 	Subject    string

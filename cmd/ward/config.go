@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -50,6 +51,31 @@ type Config struct {
 		Name     string `yaml:"name"`
 		TimeZone string `yaml:"time_zone"`
 	} `yaml:"organization"`
+
+	Ledger struct {
+		// KeyFile holds the checkpoint signing key (mode 0600), generated
+		// on first start; retired public keys sit beside it in
+		// KeyFile + ".pub-history".
+		KeyFile string `yaml:"key_file"`
+		// Origin names this deployment's log on the first line of every
+		// checkpoint, e.g. "ward.hospital.example/ledger".
+		Origin string `yaml:"origin"`
+		// CheckpointInterval bounds how long after an append a new signed
+		// checkpoint appears, e.g. "1s".
+		CheckpointInterval string `yaml:"checkpoint_interval"`
+	} `yaml:"ledger"`
+
+	Audit struct {
+		// Syslog, when Addr is set, forwards every ledger entry to a SIEM
+		// as RFC 5424 syslog over TCP (or TLS), resuming from a cursor.
+		Syslog struct {
+			Addr       string `yaml:"addr"`
+			TLS        bool   `yaml:"tls"`
+			CAFile     string `yaml:"ca_file"`
+			Format     string `yaml:"format"`
+			CursorFile string `yaml:"cursor_file"`
+		} `yaml:"syslog"`
+	} `yaml:"audit"`
 }
 
 // DefaultConfig returns the configuration used where the file is silent.
@@ -60,6 +86,11 @@ func DefaultConfig() Config {
 	c.Log.Level = "info"
 	c.Store.Driver = "sqlite"
 	c.Store.DSN = "ward.db"
+	c.Ledger.KeyFile = "ward-ledger.key"
+	c.Ledger.Origin = "ward.example/ledger"
+	c.Ledger.CheckpointInterval = "1s"
+	c.Audit.Syslog.Format = "cef"
+	c.Audit.Syslog.CursorFile = "ward-syslog.cursor"
 	return c
 }
 
@@ -152,6 +183,14 @@ var envVars = []struct {
 	{"WARD_EHR_BASE_URL", "ehr.base_url", func(c *Config, v string) { c.EHR.BaseURL = v }},
 	{"WARD_ORGANIZATION_NAME", "organization.name", func(c *Config, v string) { c.Organization.Name = v }},
 	{"WARD_ORGANIZATION_TIME_ZONE", "organization.time_zone", func(c *Config, v string) { c.Organization.TimeZone = v }},
+	{"WARD_LEDGER_KEY_FILE", "ledger.key_file", func(c *Config, v string) { c.Ledger.KeyFile = v }},
+	{"WARD_LEDGER_ORIGIN", "ledger.origin", func(c *Config, v string) { c.Ledger.Origin = v }},
+	{"WARD_LEDGER_CHECKPOINT_INTERVAL", "ledger.checkpoint_interval", func(c *Config, v string) { c.Ledger.CheckpointInterval = v }},
+	{"WARD_AUDIT_SYSLOG_ADDR", "audit.syslog.addr", func(c *Config, v string) { c.Audit.Syslog.Addr = v }},
+	{"WARD_AUDIT_SYSLOG_TLS", "audit.syslog.tls", func(c *Config, v string) { c.Audit.Syslog.TLS = v == "true" || v == "1" }},
+	{"WARD_AUDIT_SYSLOG_CA_FILE", "audit.syslog.ca_file", func(c *Config, v string) { c.Audit.Syslog.CAFile = v }},
+	{"WARD_AUDIT_SYSLOG_FORMAT", "audit.syslog.format", func(c *Config, v string) { c.Audit.Syslog.Format = v }},
+	{"WARD_AUDIT_SYSLOG_CURSOR_FILE", "audit.syslog.cursor_file", func(c *Config, v string) { c.Audit.Syslog.CursorFile = v }},
 }
 
 // ApplyEnv overrides c with the WARD_* variables that getenv returns.
@@ -217,6 +256,36 @@ func (c *Config) Validate() error {
 		u, err := url.Parse(c.EHR.BaseURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return &ConfigError{Field: "ehr.base_url", Value: c.EHR.BaseURL, Err: errors.New("want an absolute http(s) URL of the EHR's FHIR R4 base")}
+		}
+	}
+	if c.Ledger.KeyFile == "" {
+		return &ConfigError{Field: "ledger.key_file", Err: errors.New("required: the checkpoint signing key's file")}
+	}
+	if c.Ledger.Origin == "" || strings.ContainsAny(c.Ledger.Origin, " +\n") {
+		return &ConfigError{Field: "ledger.origin", Value: c.Ledger.Origin, Err: errors.New("want a name without spaces or '+', e.g. ward.hospital.example/ledger")}
+	}
+	if d, err := time.ParseDuration(c.Ledger.CheckpointInterval); err != nil || d <= 0 || d > time.Minute {
+		return &ConfigError{Field: "ledger.checkpoint_interval", Value: c.Ledger.CheckpointInterval, Err: errors.New("want a duration between 1ms and 1m, e.g. 1s")}
+	}
+	if sl := c.Audit.Syslog; sl.Addr != "" {
+		if _, _, err := net.SplitHostPort(sl.Addr); err != nil {
+			return &ConfigError{Field: "audit.syslog.addr", Value: sl.Addr, Err: errors.New("want host:port of the syslog collector")}
+		}
+		switch sl.Format {
+		case "cef", "ocsf", "ndjson", "fhir":
+		default:
+			return &ConfigError{Field: "audit.syslog.format", Value: sl.Format, Err: errors.New("want cef, ocsf, ndjson or fhir")}
+		}
+		if sl.CursorFile == "" {
+			return &ConfigError{Field: "audit.syslog.cursor_file", Err: errors.New("required when forwarding: where the last index sent is kept")}
+		}
+		if sl.CAFile != "" {
+			if !sl.TLS {
+				return &ConfigError{Field: "audit.syslog.ca_file", Err: errors.New("set audit.syslog.tls: true to use a CA file")}
+			}
+			if _, err := os.Stat(sl.CAFile); err != nil {
+				return &ConfigError{Field: "audit.syslog.ca_file", Value: sl.CAFile, Err: errors.Unwrap(err)}
+			}
 		}
 	}
 	if c.Organization.TimeZone != "" {

@@ -43,6 +43,12 @@ func TestConfig_Errors(t *testing.T) {
 		{"MetricsTokenShort", "admin_token: " + goodToken + "\nmetrics_token: short\n", "metrics_token"},
 		{"EHRURL", "admin_token: " + goodToken + "\nehr: {base_url: 'ehr.example.org/fhir'}\n", "ehr.base_url"},
 		{"TimeZone", "admin_token: " + goodToken + "\norganization: {name: X, time_zone: Mars/Base}\n", "organization.time_zone"},
+		{"LedgerOrigin", "admin_token: " + goodToken + "\nledger: {origin: 'my ledger'}\n", "ledger.origin"},
+		{"LedgerInterval", "admin_token: " + goodToken + "\nledger: {checkpoint_interval: 2h}\n", "ledger.checkpoint_interval"},
+		{"LedgerKeyFile", "admin_token: " + goodToken + "\nledger: {key_file: ''}\n", "ledger.key_file"},
+		{"SyslogAddr", "admin_token: " + goodToken + "\naudit: {syslog: {addr: siem}}\n", "audit.syslog.addr"},
+		{"SyslogFormat", "admin_token: " + goodToken + "\naudit: {syslog: {addr: 'siem:514', format: leef}}\n", "audit.syslog.format"},
+		{"SyslogCAWithoutTLS", "admin_token: " + goodToken + "\naudit: {syslog: {addr: 'siem:514', ca_file: /etc/hosts}}\n", "audit.syslog.ca_file"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			var stderr bytes.Buffer

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wardhq/ward/ehrdemo"
 	wardhttp "github.com/wardhq/ward/http"
+	"github.com/wardhq/ward/ledger"
 )
 
 // DemoCommand runs the whole loop on one machine: SQLite in a directory,
@@ -35,9 +36,16 @@ type DemoCommand struct {
 
 	logger *slog.Logger
 	db     store
+	ledger *ledger.Ledger
 	ehr    *http.Server
 	server *wardhttp.Server
 }
+
+// The demo's ledger key lives in its directory, named for its origin.
+const (
+	demoKeyFile      = "ledger.key"
+	demoLedgerOrigin = "ward-demo.localhost/ledger"
+)
 
 // DemoCredentials is the contract that scripts driving the demo rely on:
 // DIR/demo-credentials.json. Fields may be added, never renamed.
@@ -129,9 +137,19 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 	if cfg.AdminToken == "" {
 		cfg.AdminToken = randomToken(32)
 	}
+	cfg.Ledger.KeyFile = filepath.Join(c.Dir, demoKeyFile)
+	cfg.Ledger.Origin = demoLedgerOrigin
+	if c.ledger, err = openLedger(ctx, c.logger, c.db, cfg); err != nil {
+		return err
+	}
 	c.server = newServer(c.logger, services, c.db, cfg)
+	c.server.Auditor = c.ledger
+	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
 	if err := c.server.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	if err := auditSystem(ctx, c.ledger, "system.start", c.server.URL()); err != nil {
+		return err
 	}
 	base := c.server.URL()
 	c.Credentials = &DemoCredentials{
@@ -184,6 +202,10 @@ func (c *DemoCommand) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		keep(c.ehr.Shutdown(ctx))
 		cancel()
+	}
+	if c.ledger != nil {
+		keep(auditSystem(context.Background(), c.ledger, "system.stop", ""))
+		keep(c.ledger.Close())
 	}
 	if c.db != nil {
 		keep(c.db.Close())

@@ -80,6 +80,7 @@ Commands:
 	demo      run the whole loop on this machine: demo EHR, seeded data, API
 	serve     run ward against a real EHR and store (--config FILE)
 	migrate   apply pending database migrations and exit
+	audit     verify the audit ledger, prove entries, export and report
 	version   print the version
 	help      show help for a command
 
@@ -101,6 +102,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return (&MigrateCommand{Main: m}).Run(ctx, rest)
 	case "version":
 		return (&VersionCommand{Main: m}).Run(ctx, rest)
+	case "audit":
+		return (&AuditCommand{Main: m}).Run(ctx, rest)
 	case "", "help", "-h", "--help", "-help":
 		if len(rest) > 0 && cmd == "help" {
 			return m.Run(ctx, []string{rest[0], "-h"})

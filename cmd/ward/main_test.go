@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -225,8 +226,8 @@ func TestDemo(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	dir := t.TempDir()
-	path := writeConfig(t, fmt.Sprintf("addr: 127.0.0.1:0\nstore: {driver: sqlite, dsn: %s}\nadmin_token: %s\norganization: {name: Riverside Health System, time_zone: America/New_York}\n",
-		filepath.Join(dir, "ward.db"), goodToken))
+	path := writeConfig(t, fmt.Sprintf("addr: 127.0.0.1:0\nstore: {driver: sqlite, dsn: %s}\nadmin_token: %s\norganization: {name: Riverside Health System, time_zone: America/New_York}\nledger: {key_file: %s}\n",
+		filepath.Join(dir, "ward.db"), goodToken, filepath.Join(dir, "ledger.key")))
 	m, _, stderr := newTestMain()
 	c := &ServeCommand{Main: m}
 	if err := c.ParseFlags(context.Background(), []string{"--config", path}); err != nil {
@@ -268,5 +269,60 @@ func TestServe(t *testing.T) {
 	}
 	if !bytes.Contains(body, []byte("go_goroutines")) {
 		t.Fatalf("metrics lack the Go collector")
+	}
+}
+
+// TestServe_Syslog forwards the ledger to a syslog collector listening in
+// the test.
+func TestServe_Syslog(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	received := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a safety net, not a measurement
+		var all []byte
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			all = append(all, buf[:n]...)
+			if bytes.Contains(all, []byte("vendor.create")) || err != nil {
+				received <- string(all)
+				return
+			}
+		}
+	}()
+	dir := t.TempDir()
+	path := writeConfig(t, fmt.Sprintf("addr: 127.0.0.1:0\nstore: {dsn: %s}\nadmin_token: %s\nledger: {key_file: %s, checkpoint_interval: 10ms}\naudit: {syslog: {addr: '%s', cursor_file: %s}}\n",
+		filepath.Join(dir, "ward.db"), goodToken, filepath.Join(dir, "ledger.key"), ln.Addr(), filepath.Join(dir, "cursor")))
+	m, _, stderr := newTestMain()
+	c := &ServeCommand{Main: m}
+	if err := c.ParseFlags(context.Background(), []string{"--config", path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Open(context.Background()); err != nil {
+		t.Fatalf("Open: %v\n%s", err, stderr)
+	}
+	defer c.Close()
+	req, _ := http.NewRequest("POST", c.server.URL()+"/api/v1/vendors", strings.NewReader(`{"name":"Acme","baa_status":"pending"}`))
+	req.Header.Set("Authorization", "Bearer "+goodToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := <-received
+	for _, want := range []string{"CEF:0|", "system.start", "vendor.create", "cn1Label=ledgerIndex"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("syslog stream lacks %q:\n%s", want, got)
+		}
 	}
 }

@@ -2,14 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/wardhq/ward"
 	wardhttp "github.com/wardhq/ward/http"
+	"github.com/wardhq/ward/ledger"
+	"github.com/wardhq/ward/ledger/export"
 )
 
 // ServeCommand runs ward against a real EHR and store.
@@ -19,6 +27,8 @@ type ServeCommand struct {
 
 	logger *slog.Logger
 	db     store
+	ledger *ledger.Ledger
+	syslog *export.Forwarder
 	server *wardhttp.Server
 }
 
@@ -91,8 +101,89 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 			return fmt.Errorf("set organization: %w", err)
 		}
 	}
+	if c.ledger, err = openLedger(ctx, c.logger, c.db, c.Config); err != nil {
+		return err
+	}
 	c.server = newServer(c.logger, services, c.db, c.Config)
-	return c.server.Open()
+	c.server.Auditor = c.ledger
+	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
+	if c.syslog, err = openForwarder(c.logger, ledgerOf(c.db), c.Config); err != nil {
+		return err
+	}
+	if err := c.server.Open(); err != nil {
+		return err
+	}
+	return auditSystem(ctx, c.ledger, "system.start", c.server.URL())
+}
+
+// openForwarder starts forwarding the ledger to syslog when configured.
+func openForwarder(logger *slog.Logger, ls ward.LedgerStore, cfg Config) (*export.Forwarder, error) {
+	sl := cfg.Audit.Syslog
+	if sl.Addr == "" {
+		return nil, nil
+	}
+	f := export.NewForwarder(ls, sl.Addr, sl.CursorFile)
+	f.Format = export.Format(sl.Format)
+	f.Logger = logger.WithGroup("syslog")
+	if sl.TLS {
+		host, _, _ := net.SplitHostPort(sl.Addr)
+		f.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+		if sl.CAFile != "" {
+			pem, err := os.ReadFile(sl.CAFile)
+			if err != nil {
+				return nil, &ConfigError{Field: "audit.syslog.ca_file", Value: sl.CAFile, Err: err}
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, &ConfigError{Field: "audit.syslog.ca_file", Value: sl.CAFile, Err: errors.New("no PEM certificate in it")}
+			}
+			f.TLSConfig.RootCAs = pool
+		}
+	}
+	if err := f.Open(); err != nil {
+		return nil, fmt.Errorf("syslog forwarding: %w", err)
+	}
+	return f, nil
+}
+
+// witnessSuffix names the file beside the key that keeps the latest
+// checkpoint.
+const witnessSuffix = ".checkpoint"
+
+// openLedger opens the audit ledger on db's database with the configured
+// signing key, generating the key on first start.
+func openLedger(ctx context.Context, logger *slog.Logger, db store, cfg Config) (*ledger.Ledger, error) {
+	signer, _, err := ledger.LoadOrCreateKey(cfg.Ledger.KeyFile, cfg.Ledger.Origin)
+	if err != nil {
+		return nil, &ConfigError{Field: "ledger.key_file", Value: cfg.Ledger.KeyFile, Err: err}
+	}
+	interval, _ := time.ParseDuration(cfg.Ledger.CheckpointInterval) // validated
+	l, err := ledger.Open(ctx, ledgerOf(db), signer, ledger.Options{
+		Origin:             cfg.Ledger.Origin,
+		Logger:             logger.WithGroup("ledger"),
+		CheckpointInterval: interval,
+		// A copy of the latest checkpoint outside the database: whoever can
+		// rewrite the database but not this file cannot cut the log short
+		// and append again unnoticed.
+		WitnessPath: cfg.Ledger.KeyFile + witnessSuffix,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open audit ledger: %w", err)
+	}
+	return l, nil
+}
+
+// auditSystem records ward's own start or stop, so that gaps in service
+// show in the ledger.
+func auditSystem(ctx context.Context, a ward.Auditor, action, url string) error {
+	_, err := a.Audit(ctx, &ward.Event{
+		Time:    time.Now().UTC(),
+		Action:  action,
+		Actor:   ward.EventActor{Subject: "system"},
+		Outcome: ward.EventOutcome{Decision: ward.DecisionSuccess},
+		Details: map[string]string{"version": ward.Version, "url": url},
+	})
+	return err
 }
 
 // newServer builds the HTTP server common to serve and demo.
@@ -115,6 +206,19 @@ func (c *ServeCommand) Close() error {
 	var first error
 	if c.server != nil {
 		if err := c.server.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	if c.syslog != nil {
+		if err := c.syslog.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	if c.ledger != nil {
+		if err := auditSystem(context.Background(), c.ledger, "system.stop", ""); err != nil && first == nil {
+			first = err
+		}
+		if err := c.ledger.Close(); err != nil && first == nil {
 			first = err
 		}
 	}
