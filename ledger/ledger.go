@@ -54,6 +54,10 @@ type Options struct {
 	// the log and append again unnoticed even if they delete the later
 	// checkpoints too.
 	WitnessPath string
+	// Appended, if set, is called after each batch is durable with the new
+	// size of the log, from the sequencer: it must not block. The syslog
+	// forwarder's Notify is one.
+	Appended func(size uint64)
 }
 
 // Ledger appends events to the audit log in a store, using group commit,
@@ -75,6 +79,7 @@ type Ledger struct {
 	batch    int
 	interval time.Duration
 	witness  string
+	appended func(size uint64) // Options.Appended
 
 	// mu guards closed and makes Close wait for enqueuers in flight.
 	mu     sync.RWMutex
@@ -144,6 +149,7 @@ func Open(ctx context.Context, store ward.LedgerStore, signer note.Signer, opts 
 		batch:    opts.BatchSize,
 		interval: opts.CheckpointInterval,
 		witness:  opts.WitnessPath,
+		appended: opts.Appended,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		dirty:    make(chan struct{}, 1),
@@ -451,6 +457,9 @@ func (l *Ledger) commit(batch []*request) {
 				r.done <- result{index: start + uint64(i)}
 			}
 			l.markDirty()
+			if l.appended != nil {
+				l.appended(rng.End())
+			}
 			return
 		}
 		// The store may or may not hold the batch now (a lost reply), or

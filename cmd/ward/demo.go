@@ -139,7 +139,7 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 	}
 	cfg.Ledger.KeyFile = filepath.Join(c.Dir, demoKeyFile)
 	cfg.Ledger.Origin = demoLedgerOrigin
-	if c.ledger, err = openLedger(ctx, c.logger, c.db, cfg); err != nil {
+	if c.ledger, err = openLedger(ctx, c.logger, c.db, cfg, nil); err != nil {
 		return err
 	}
 	c.server = newServer(c.logger, services, c.db, cfg)

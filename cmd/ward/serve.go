@@ -101,15 +101,19 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 			return fmt.Errorf("set organization: %w", err)
 		}
 	}
-	if c.ledger, err = openLedger(ctx, c.logger, c.db, c.Config); err != nil {
+	if c.syslog, err = openForwarder(c.logger, ledgerOf(c.db), c.Config); err != nil {
+		return err
+	}
+	var appended func(uint64)
+	if c.syslog != nil {
+		appended = func(uint64) { c.syslog.Notify() }
+	}
+	if c.ledger, err = openLedger(ctx, c.logger, c.db, c.Config, appended); err != nil {
 		return err
 	}
 	c.server = newServer(c.logger, services, c.db, c.Config)
 	c.server.Auditor = c.ledger
 	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
-	if c.syslog, err = openForwarder(c.logger, ledgerOf(c.db), c.Config); err != nil {
-		return err
-	}
 	if err := c.server.Open(); err != nil {
 		return err
 	}
@@ -152,7 +156,7 @@ const witnessSuffix = ".checkpoint"
 
 // openLedger opens the audit ledger on db's database with the configured
 // signing key, generating the key on first start.
-func openLedger(ctx context.Context, logger *slog.Logger, db store, cfg Config) (*ledger.Ledger, error) {
+func openLedger(ctx context.Context, logger *slog.Logger, db store, cfg Config, appended func(size uint64)) (*ledger.Ledger, error) {
 	signer, _, err := ledger.LoadOrCreateKey(cfg.Ledger.KeyFile, cfg.Ledger.Origin)
 	if err != nil {
 		return nil, &ConfigError{Field: "ledger.key_file", Value: cfg.Ledger.KeyFile, Err: err}
@@ -166,6 +170,7 @@ func openLedger(ctx context.Context, logger *slog.Logger, db store, cfg Config) 
 		// rewrite the database but not this file cannot cut the log short
 		// and append again unnoticed.
 		WitnessPath: cfg.Ledger.KeyFile + witnessSuffix,
+		Appended:    appended,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open audit ledger: %w", err)
