@@ -81,6 +81,7 @@ Commands:
 	serve     run ward against a real EHR and store (--config FILE)
 	migrate   apply pending database migrations and exit
 	audit     verify the audit ledger, prove entries, export and report
+	codes     check coded charts against the code sets and the note; import code sets
 	version   print the version
 	help      show help for a command
 
@@ -104,6 +105,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return (&VersionCommand{Main: m}).Run(ctx, rest)
 	case "audit":
 		return (&AuditCommand{Main: m}).Run(ctx, rest)
+	case "codes":
+		return (&CodesCommand{Main: m}).Run(ctx, rest)
 	case "", "help", "-h", "--help", "-help":
 		if len(rest) > 0 && cmd == "help" {
 			return m.Run(ctx, []string{rest[0], "-h"})
