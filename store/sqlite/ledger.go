@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -468,40 +469,70 @@ func (s *LedgerStore) LedgerNodes(ctx context.Context, ids []ward.LedgerNode) ([
 		return nil, err
 	}
 	defer tx.Rollback()
+
+	// Verify asks for every node over a chunk of leaves: per level, a dense
+	// run of indices. One range scan per level costs far less than joining
+	// against a VALUES list, which SQLite must prepare anew each time.
+	byLevel := make(map[uint][]uint64)
+	for _, id := range ids {
+		if id.Level >= 64 || id.Index > math.MaxInt64 {
+			continue // cannot be stored
+		}
+		byLevel[id.Level] = append(byLevel[id.Level], id.Index)
+	}
 	const per = 256
-	args := make([]any, 0, 2*min(per, len(ids)))
-	for i := 0; i < len(ids); i += per {
-		batch := ids[i:min(i+per, len(ids))]
-		args = args[:0]
-		for _, id := range batch {
-			if id.Level >= 64 || id.Index > math.MaxInt64 {
-				continue // cannot be stored
-			}
-			args = append(args, int64(id.Level), int64(id.Index))
-		}
-		if len(args) == 0 {
-			continue
-		}
-		q := `WITH q (level, idx) AS (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ") + `)
-			SELECT n.level, n.idx, n.hash FROM q JOIN ledger_nodes AS n ON n.level = q.level AND n.idx = q.idx`
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, fmt.Errorf("ledger nodes: %w", err)
-		}
-		for rows.Next() {
-			var level, idx int64
-			var hash []byte
-			if err := rows.Scan(&level, &idx, &hash); err != nil {
-				rows.Close()
+	args := make([]any, 0, 2*per)
+	for level, idxs := range byLevel {
+		lo, hi := slices.Min(idxs), slices.Max(idxs)
+		if hi-lo < uint64(2*len(idxs)) {
+			rows, err := tx.QueryContext(ctx, `SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx BETWEEN ? AND ?`, int64(level), int64(lo), int64(hi))
+			if err != nil {
 				return nil, fmt.Errorf("ledger nodes: %w", err)
 			}
-			found[key{uint(level), uint64(idx)}] = hash
-		}
-		if err := rows.Err(); err != nil {
+			for rows.Next() {
+				var idx int64
+				var hash []byte
+				if err := rows.Scan(&idx, &hash); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("ledger nodes: %w", err)
+				}
+				found[key{level, uint64(idx)}] = hash
+			}
+			err = rows.Err()
 			rows.Close()
-			return nil, fmt.Errorf("ledger nodes: %w", err)
+			if err != nil {
+				return nil, fmt.Errorf("ledger nodes: %w", err)
+			}
+			continue
 		}
-		rows.Close()
+		// Sparse (a proof's few nodes): look them up by key.
+		for i := 0; i < len(idxs); i += per {
+			batch := idxs[i:min(i+per, len(idxs))]
+			args = args[:0]
+			for _, idx := range batch {
+				args = append(args, int64(level), int64(idx))
+			}
+			q := `WITH q (level, idx) AS (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(batch)), ", ") + `)
+			SELECT n.level, n.idx, n.hash FROM q JOIN ledger_nodes AS n ON n.level = q.level AND n.idx = q.idx`
+			rows, err := tx.QueryContext(ctx, q, args...)
+			if err != nil {
+				return nil, fmt.Errorf("ledger nodes: %w", err)
+			}
+			for rows.Next() {
+				var lv, idx int64
+				var hash []byte
+				if err := rows.Scan(&lv, &idx, &hash); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("ledger nodes: %w", err)
+				}
+				found[key{uint(lv), uint64(idx)}] = hash
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return nil, fmt.Errorf("ledger nodes: %w", err)
+			}
+		}
 	}
 	for i, id := range ids {
 		h, ok := found[key{id.Level, id.Index}]
