@@ -2,7 +2,9 @@ package ward
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -53,8 +55,111 @@ type Submission struct {
 	Diagnoses     []CodedDiagnosis `json:"diagnoses"`
 	Procedures    []CodedProcedure `json:"procedures"`
 	Status        SubmissionStatus `json:"status"`
-	CreatedAt     time.Time        `json:"created_at"`
-	UpdatedAt     time.Time        `json:"updated_at"`
+	// TeamID and VendorID are the coder's at submission, kept so that
+	// accuracy by team and vendor does not change when people move.
+	TeamID   string `json:"team_id,omitempty"`
+	VendorID string `json:"vendor_id,omitempty"`
+	// Findings are the checks' findings, in the order found, with each
+	// reviewer decision.
+	Findings []CodingFinding `json:"findings"`
+	// Review is the reviewer's outcome: nil until reviewed.
+	Review    *SubmissionReview `json:"review,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Finding sources.
+const (
+	FindingSourceRules = "rules" // ward's deterministic checks
+	FindingSourceLLM   = "llm"   // the optional second reviewer
+)
+
+// Reviewer decisions on a finding.
+const (
+	FindingPending    = ""           // not reviewed yet
+	FindingAccepted   = "accepted"   // the finding was right: the coder erred
+	FindingOverturned = "overturned" // the finding was wrong: the coder was right
+)
+
+// CodingFinding is one finding of the coding checks on a submission, as
+// stored: what the coding package found and what a reviewer decided.
+type CodingFinding struct {
+	ID       string   `json:"id"` // unique within the submission: "f1", "f2", ...
+	Rule     string   `json:"rule"`
+	Severity string   `json:"severity"` // error or warning
+	Source   string   `json:"source"`   // rules or llm
+	Message  string   `json:"message"`
+	Codes    []string `json:"codes,omitempty"`
+	Fields   []string `json:"fields,omitempty"`
+	Span     []int    `json:"span,omitempty"` // [start, end) bytes of the note
+	Excerpt  string   `json:"excerpt,omitempty"`
+	Status   string   `json:"status,omitempty"` // what the note says: affirmed, negated, ...
+	Suggest  []string `json:"suggest,omitempty"`
+	Decision string   `json:"decision,omitempty"` // "", accepted, overturned
+}
+
+// SubmissionReview is a reviewer's outcome for a submission in review: a
+// decision on every finding and the final codes.
+type SubmissionReview struct {
+	ReviewerID      string            `json:"reviewer_id"`
+	Decisions       []FindingDecision `json:"decisions"`
+	FinalDiagnoses  []CodedDiagnosis  `json:"final_diagnoses"`
+	FinalProcedures []CodedProcedure  `json:"final_procedures"`
+	Note            string            `json:"note,omitempty"`
+	ReviewedAt      time.Time         `json:"reviewed_at"`
+}
+
+// FindingDecision is a reviewer's decision on one finding.
+type FindingDecision struct {
+	FindingID string `json:"finding_id"`
+	Decision  string `json:"decision"` // accepted or overturned
+}
+
+// Validate returns an EINVALID error naming the first invalid field. Every
+// finding of sub must be decided exactly once.
+func (r *SubmissionReview) Validate(sub *Submission) error {
+	seen := make(map[string]bool)
+	known := make(map[string]bool)
+	for _, f := range sub.Findings {
+		known[f.ID] = true
+	}
+	for i, d := range r.Decisions {
+		f := fmt.Sprintf("decisions[%d]", i)
+		if !known[d.FindingID] {
+			return FieldErrorf(f+".finding_id", "Submission %s has no finding %q.", sub.ID, d.FindingID)
+		}
+		if seen[d.FindingID] {
+			return FieldErrorf(f+".finding_id", "Finding %s is decided twice.", d.FindingID)
+		}
+		seen[d.FindingID] = true
+		if d.Decision != FindingAccepted && d.Decision != FindingOverturned {
+			return FieldErrorf(f+".decision", "decision must be accepted or overturned.")
+		}
+	}
+	for _, f := range sub.Findings {
+		if !seen[f.ID] {
+			return FieldErrorf("decisions", "Finding %s has no decision.", f.ID)
+		}
+	}
+	if len(r.FinalDiagnoses) == 0 {
+		return FieldErrorf("final_diagnoses", "final_diagnoses is required: the codes the chart should carry.")
+	}
+	final := Submission{EncounterRef: sub.EncounterRef, DateOfService: sub.DateOfService, PatientAge: sub.PatientAge,
+		PatientSex: sub.PatientSex, Diagnoses: r.FinalDiagnoses, Procedures: r.FinalProcedures}
+	if err := final.Validate(); err != nil {
+		var e *Error
+		if errors.As(err, &e) && strings.HasPrefix(e.Field, "diagnoses") {
+			return FieldErrorf("final_"+e.Field, "%s", e.Message)
+		}
+		if errors.As(err, &e) && strings.HasPrefix(e.Field, "procedures") {
+			return FieldErrorf("final_"+e.Field, "%s", e.Message)
+		}
+		return err
+	}
+	if len(r.Note) > 2000 {
+		return FieldErrorf("note", "note must be at most 2000 bytes.")
+	}
+	return nil
 }
 
 // Validate returns an EINVALID error naming the first invalid field. It
@@ -116,7 +221,10 @@ type SubmissionFilter struct {
 	ID       *string
 	TaskID   *string
 	WorkerID *string
+	TeamID   *string
+	VendorID *string
 	Status   *SubmissionStatus
+	From, To *time.Time // CreatedAt: From inclusive, To exclusive
 	Page
 }
 
@@ -127,10 +235,18 @@ type SubmissionService interface {
 	// FindSubmissions returns matching submissions ordered by ID and the
 	// total count.
 	FindSubmissions(ctx context.Context, filter SubmissionFilter) ([]*Submission, int, error)
-	// CreateSubmission returns EINVALID, also naming task_id or worker_id
-	// when set to an unknown record.
+	// CreateSubmission stores s with its Findings (Review must be nil).
+	// Returns EINVALID, also naming task_id or worker_id when set to an
+	// unknown record.
 	CreateSubmission(ctx context.Context, s *Submission) error
 	// SetSubmissionStatus records a review outcome. Returns ENOTFOUND or
 	// EINVALID.
 	SetSubmissionStatus(ctx context.Context, id string, status SubmissionStatus) (*Submission, error)
+	// ReviewSubmission records a review of a submission in review: the
+	// decision on each finding, the final codes, and status accepted when
+	// the final codes equal the submitted ones (same codes, order aside),
+	// else corrected. ReviewedAt is set from the store's clock. Returns
+	// ENOTFOUND, EINVALID (rev.Validate), or EUNPROCESSABLE when the
+	// submission is not in review.
+	ReviewSubmission(ctx context.Context, id string, rev *SubmissionReview) (*Submission, error)
 }

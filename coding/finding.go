@@ -55,7 +55,7 @@ type Source string
 // Sources.
 const (
 	SourceRules Source = "rules" // ward's deterministic checks
-	SourceLLM   Source = "llm"   // an optional second reviewer (not built yet)
+	SourceLLM   Source = "llm"   // the optional second reviewer (package coding/llm)
 )
 
 // Span is a byte range [start, end) of the note.

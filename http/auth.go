@@ -90,12 +90,19 @@ const (
 	resSessions     resource = "sessions"
 	resAlerts       resource = "alerts"
 	resSubmissions  resource = "submissions"
-	resAudit        resource = "audit"
+	// resCoding is the coding checks: write submits a chart to them, read
+	// is the accuracy report.
+	resCoding resource = "coding"
+	// resReviews is the review of charts the checks flagged: read is the
+	// review queue, write is a review.
+	resReviews resource = "reviews"
+	resAudit   resource = "audit"
 )
 
 var allResources = []resource{
 	resOrganization, resVendors, resSites, resTeams, resWorkers, resSchedules,
-	resQueues, resTasks, resGrants, resSessions, resAlerts, resSubmissions, resAudit,
+	resQueues, resTasks, resGrants, resSessions, resAlerts, resSubmissions,
+	resCoding, resReviews, resAudit,
 }
 
 // scope is how much of a resource a role reaches. Do not reorder: a larger
@@ -116,8 +123,9 @@ type rights struct{ read, write scope }
 // it does not list is forbidden. docs/api.md shows it as a table: keep the
 // two in step.
 var roleTable = map[ward.Role]map[resource]rights{
-	ward.RoleAdmin:      every(rights{read: scopeAll, write: scopeAll}),
-	ward.RoleCompliance: every(rights{read: scopeAll}),
+	ward.RoleAdmin: every(rights{read: scopeAll, write: scopeAll}),
+	// Compliance reviews flagged charts; the auditor only reads.
+	ward.RoleCompliance: with(every(rights{read: scopeAll}), resReviews, rights{read: scopeAll, write: scopeAll}),
 	ward.RoleAuditor:    every(rights{read: scopeAll}),
 	ward.RoleSupervisor: {
 		resWorkers: {read: scopeVendor, write: scopeVendor},
@@ -127,9 +135,13 @@ var roleTable = map[ward.Role]map[resource]rights{
 		// A Schedule names no vendor, so it cannot be scoped to one:
 		// supervisors may read schedules but not change them.
 		resSchedules: {read: scopeAll},
+		resCoding:    {read: scopeVendor},
+		resReviews:   {read: scopeVendor, write: scopeVendor},
 	},
 	ward.RoleWorker: {
 		resWorkers: {read: scopeSelf},
+		// A coder submits charts as themself.
+		resCoding: {write: scopeSelf},
 	},
 }
 
@@ -138,6 +150,12 @@ func every(r rights) map[resource]rights {
 	for _, res := range allResources {
 		m[res] = r
 	}
+	return m
+}
+
+// with sets m[res] to r and returns m.
+func with(m map[resource]rights, res resource, r rights) map[resource]rights {
+	m[res] = r
 	return m
 }
 

@@ -68,6 +68,10 @@ type Server struct {
 	// reports). Nil: those routes answer 501.
 	AuditLog AuditLog
 
+	// Coder runs the coding checks on charts submitted to
+	// /api/v1/coding. Nil: the coding routes answer 501.
+	Coder Coder
+
 	// Auditor, when set, records every authenticated change made through
 	// the API, durably, before the response is sent (see auditChanges).
 	Auditor ward.Auditor
@@ -174,6 +178,7 @@ func (s *Server) build() http.Handler {
 		{svc.Sessions != nil, s.registerSessionRoutes},
 		{svc.Alerts != nil, s.registerAlertRoutes},
 		{svc.Submissions != nil, s.registerSubmissionRoutes},
+		{s.Coder != nil && svc.Submissions != nil && svc.Workers != nil, s.registerCodingRoutes},
 		{s.AuditLog != nil, s.registerAuditRoutes},
 	} {
 		if res.present {

@@ -16,6 +16,7 @@ type SubmissionService struct {
 	FindSubmissionsFn     func(ctx context.Context, filter ward.SubmissionFilter) ([]*ward.Submission, int, error)
 	CreateSubmissionFn    func(ctx context.Context, s *ward.Submission) error
 	SetSubmissionStatusFn func(ctx context.Context, id string, status ward.SubmissionStatus) (*ward.Submission, error)
+	ReviewSubmissionFn    func(ctx context.Context, id string, rev *ward.SubmissionReview) (*ward.Submission, error)
 }
 
 // FindSubmissionByID calls FindSubmissionByIDFn.
@@ -36,4 +37,9 @@ func (m *SubmissionService) CreateSubmission(ctx context.Context, s *ward.Submis
 // SetSubmissionStatus calls SetSubmissionStatusFn.
 func (m *SubmissionService) SetSubmissionStatus(ctx context.Context, id string, status ward.SubmissionStatus) (*ward.Submission, error) {
 	return m.SetSubmissionStatusFn(ctx, id, status)
+}
+
+// ReviewSubmission calls ReviewSubmissionFn.
+func (m *SubmissionService) ReviewSubmission(ctx context.Context, id string, rev *ward.SubmissionReview) (*ward.Submission, error) {
+	return m.ReviewSubmissionFn(ctx, id, rev)
 }

@@ -124,16 +124,7 @@ func (f *codesetFlags) resolve(m *Main) (string, error) {
 		}
 	}
 	cfg.ApplyEnv(m.Getenv)
-	if cfg.Store.Driver == "sqlite" {
-		dsn := strings.TrimPrefix(cfg.Store.DSN, "file:")
-		if i := strings.IndexByte(dsn, '?'); i >= 0 {
-			dsn = dsn[:i]
-		}
-		if dsn != "" && dsn != ":memory:" {
-			return filepath.Join(filepath.Dir(dsn), "codesets"), nil
-		}
-	}
-	return "codesets", nil
+	return cfg.codesetsDir(), nil
 }
 
 func (f *codesetFlags) open(m *Main) (*codeset.Release, error) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -65,6 +66,22 @@ type Config struct {
 		CheckpointInterval string `yaml:"checkpoint_interval"`
 	} `yaml:"ledger"`
 
+	Coding struct {
+		// CodesetsDir holds code-set releases imported with `ward codes
+		// import`; empty means a codesets directory beside the SQLite
+		// database (or ./codesets). Without one, the embedded default.
+		CodesetsDir string `yaml:"codesets_dir"`
+		// LLM is the optional second reviewer: an OpenAI-compatible chat
+		// endpoint the organization hosts in its own jurisdiction. Off
+		// unless BaseURL is set; never required.
+		LLM struct {
+			BaseURL    string `yaml:"base_url"`
+			Model      string `yaml:"model"`
+			APIKeyFile string `yaml:"api_key_file"`
+			Timeout    string `yaml:"timeout"`
+		} `yaml:"llm"`
+	} `yaml:"coding"`
+
 	Audit struct {
 		// Syslog, when Addr is set, forwards every ledger entry to a SIEM
 		// as RFC 5424 syslog over TCP (or TLS), resuming from a cursor.
@@ -89,6 +106,7 @@ func DefaultConfig() Config {
 	c.Ledger.KeyFile = "ward-ledger.key"
 	c.Ledger.Origin = "ward.example/ledger"
 	c.Ledger.CheckpointInterval = "1s"
+	c.Coding.LLM.Timeout = "20s"
 	c.Audit.Syslog.Format = "cef"
 	c.Audit.Syslog.CursorFile = "ward-syslog.cursor"
 	return c
@@ -186,6 +204,11 @@ var envVars = []struct {
 	{"WARD_LEDGER_KEY_FILE", "ledger.key_file", func(c *Config, v string) { c.Ledger.KeyFile = v }},
 	{"WARD_LEDGER_ORIGIN", "ledger.origin", func(c *Config, v string) { c.Ledger.Origin = v }},
 	{"WARD_LEDGER_CHECKPOINT_INTERVAL", "ledger.checkpoint_interval", func(c *Config, v string) { c.Ledger.CheckpointInterval = v }},
+	{"WARD_CODESETS", "coding.codesets_dir", func(c *Config, v string) { c.Coding.CodesetsDir = v }},
+	{"WARD_CODING_LLM_BASE_URL", "coding.llm.base_url", func(c *Config, v string) { c.Coding.LLM.BaseURL = v }},
+	{"WARD_CODING_LLM_MODEL", "coding.llm.model", func(c *Config, v string) { c.Coding.LLM.Model = v }},
+	{"WARD_CODING_LLM_API_KEY_FILE", "coding.llm.api_key_file", func(c *Config, v string) { c.Coding.LLM.APIKeyFile = v }},
+	{"WARD_CODING_LLM_TIMEOUT", "coding.llm.timeout", func(c *Config, v string) { c.Coding.LLM.Timeout = v }},
 	{"WARD_AUDIT_SYSLOG_ADDR", "audit.syslog.addr", func(c *Config, v string) { c.Audit.Syslog.Addr = v }},
 	{"WARD_AUDIT_SYSLOG_TLS", "audit.syslog.tls", func(c *Config, v string) { c.Audit.Syslog.TLS = v == "true" || v == "1" }},
 	{"WARD_AUDIT_SYSLOG_CA_FILE", "audit.syslog.ca_file", func(c *Config, v string) { c.Audit.Syslog.CAFile = v }},
@@ -267,6 +290,19 @@ func (c *Config) Validate() error {
 	if d, err := time.ParseDuration(c.Ledger.CheckpointInterval); err != nil || d <= 0 || d > time.Minute {
 		return &ConfigError{Field: "ledger.checkpoint_interval", Value: c.Ledger.CheckpointInterval, Err: errors.New("want a duration between 1ms and 1m, e.g. 1s")}
 	}
+	if l := c.Coding.LLM; l.BaseURL != "" {
+		if l.Model == "" {
+			return &ConfigError{Field: "coding.llm.model", Err: errors.New("required when coding.llm.base_url is set")}
+		}
+		if d, err := time.ParseDuration(l.Timeout); err != nil || d <= 0 || d > 5*time.Minute {
+			return &ConfigError{Field: "coding.llm.timeout", Value: l.Timeout, Err: errors.New("want a duration up to 5m, e.g. 20s")}
+		}
+		if l.APIKeyFile != "" {
+			if _, err := os.Stat(l.APIKeyFile); err != nil {
+				return &ConfigError{Field: "coding.llm.api_key_file", Value: l.APIKeyFile, Err: errors.Unwrap(err)}
+			}
+		}
+	}
 	if sl := c.Audit.Syslog; sl.Addr != "" {
 		if _, _, err := net.SplitHostPort(sl.Addr); err != nil {
 			return &ConfigError{Field: "audit.syslog.addr", Value: sl.Addr, Err: errors.New("want host:port of the syslog collector")}
@@ -294,4 +330,22 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// codesetsDir returns where imported code-set releases live: the setting,
+// else a codesets directory beside the SQLite database, else ./codesets.
+func (c *Config) codesetsDir() string {
+	if c.Coding.CodesetsDir != "" {
+		return c.Coding.CodesetsDir
+	}
+	if c.Store.Driver == "sqlite" {
+		dsn := strings.TrimPrefix(c.Store.DSN, "file:")
+		if i := strings.IndexByte(dsn, '?'); i >= 0 {
+			dsn = dsn[:i]
+		}
+		if dsn != "" && dsn != ":memory:" {
+			return filepath.Join(filepath.Dir(dsn), "codesets")
+		}
+	}
+	return "codesets"
 }

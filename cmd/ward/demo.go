@@ -145,6 +145,15 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 	c.server = newServer(c.logger, services, c.db, cfg)
 	c.server.Auditor = c.ledger
 	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
+	cfg.Store.DSN = dbPath // imported code sets live beside the demo's database
+	coder, err := newCoder(cfg, c.logger)
+	if err != nil {
+		return err
+	}
+	c.server.Coder = coder
+	if err := seedSubmissions(ctx, services, ehr, coder); err != nil {
+		return fmt.Errorf("seed demo coding submissions: %w", err)
+	}
 	if err := c.server.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}

@@ -178,6 +178,26 @@ func TestDemo(t *testing.T) {
 		t.Errorf("no task carries the mental_health tag")
 	}
 
+	// The demo's coders have submitted charts; those with findings wait
+	// for review, and accuracy can be reported.
+	var queue list
+	if status := apiGet(t, cr, "/coding/reviews", &queue); status != 200 || queue.Total == 0 {
+		t.Errorf("GET /coding/reviews: status %d, %d in review; want some", status, queue.Total)
+	}
+	var acc struct {
+		Rows []struct {
+			Key    string `json:"key"`
+			Charts int    `json:"charts"`
+		} `json:"rows"`
+	}
+	if status := apiGet(t, cr, "/coding/accuracy?by=vendor", &acc); status != 200 || len(acc.Rows) == 0 {
+		t.Errorf("GET /coding/accuracy: status %d, rows %+v", status, acc.Rows)
+	}
+	counts["/submissions"] = 0
+	var subs list
+	apiGet(t, cr, "/submissions?limit=1", &subs)
+	counts["/submissions"] = subs.Total
+
 	// On shift and off shift at the demo's hour.
 	var schedules struct {
 		Items []struct {

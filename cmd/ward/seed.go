@@ -345,3 +345,107 @@ func tagsOf(security []ehrdemo.Coding) []string {
 	}
 	return tags
 }
+
+// seedSubmissions codes a few of the demo's outpatient encounters, as the
+// offshore coders would, checking each like the API does, so that the
+// review queue and the accuracy report have something to show. Some carry
+// deliberate mistakes: a header code, a dropped diagnosis.
+func seedSubmissions(ctx context.Context, s ward.Services, ehr *ehrdemo.Server, c *coder) error {
+	coders := map[string]*ward.Worker{}
+	for _, name := range []string{"joy.santos", "priya.sharma"} {
+		ws, _, err := s.Workers.FindWorkers(ctx, ward.WorkerFilter{Username: &name})
+		if err != nil || len(ws) == 0 {
+			return fmt.Errorf("demo coder %s: %v", name, err)
+		}
+		coders[name] = ws[0]
+	}
+	patients := map[string]ehrdemo.Patient{}
+	for _, p := range ehr.Patients() {
+		patients[p.ID] = p
+	}
+	// The candidates are fixed (the first encounters, in the EHR's order,
+	// that have a coding task and diagnoses), so a second run finds each
+	// one's submission and adds nothing.
+	k := 0
+	for _, e := range ehr.Encounters() {
+		if k == 8 {
+			break
+		}
+		if len(e.ConditionCodes) == 0 || len(e.Security) > 0 {
+			continue
+		}
+		note, ok := ehr.Note(e.ID)
+		p, okp := patients[e.PatientID]
+		if !ok || !okp {
+			continue
+		}
+		ext := fmt.Sprintf("ehrdemo:Encounter/%s:coding", e.ID)
+		tasks, _, err := s.Tasks.FindTasks(ctx, ward.TaskFilter{ExternalID: &ext})
+		if err != nil {
+			return err
+		}
+		if len(tasks) == 0 {
+			continue
+		}
+		taskID := tasks[0].ID
+		k++
+		if subs, _, err := s.Submissions.FindSubmissions(ctx, ward.SubmissionFilter{TaskID: &taskID}); err != nil {
+			return err
+		} else if len(subs) > 0 {
+			continue
+		}
+		w := coders[[]string{"joy.santos", "priya.sharma"}[k%2]]
+		sub := &ward.Submission{TaskID: taskID, WorkerID: w.ID, TeamID: w.TeamID, VendorID: w.VendorID,
+			PatientRef: "Patient/" + e.PatientID, EncounterRef: "Encounter/" + e.ID,
+			DateOfService: ward.DateOf(e.Start.UTC()), PatientAge: ageAt(p.BirthDate, e.Start), PatientSex: sexOf(p.Gender),
+			Procedures: []ward.CodedProcedure{{Code: "99213", Units: 1}}}
+		for j, code := range e.ConditionCodes {
+			sub.Diagnoses = append(sub.Diagnoses, ward.CodedDiagnosis{Code: code, Sequence: j + 1})
+		}
+		switch {
+		case k%4 == 1 && len(sub.Diagnoses) > 1: // a diagnosis left out
+			sub.Diagnoses = sub.Diagnoses[:len(sub.Diagnoses)-1]
+		case k%4 == 3: // a header code instead of a billable one
+			code := sub.Diagnoses[0].Code
+			if i := strings.IndexByte(code, '.'); i > 0 {
+				sub.Diagnoses[0].Code = code[:i]
+			}
+		}
+		findings, err := c.Check(ctx, sub, note)
+		if err != nil {
+			return err
+		}
+		for j := range findings {
+			findings[j].ID = fmt.Sprintf("f%d", j+1)
+		}
+		sub.Findings = findings
+		sub.Status = ward.SubmissionChecked
+		if len(findings) > 0 {
+			sub.Status = ward.SubmissionInReview
+		}
+		if err := s.Submissions.CreateSubmission(ctx, sub); err != nil {
+			return fmt.Errorf("submission for %s: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+// ageAt returns the age in whole years at t of someone born on birth.
+func ageAt(birth, t time.Time) int {
+	age := t.Year() - birth.Year()
+	if t.YearDay() < birth.YearDay() {
+		age--
+	}
+	return max(age, 0)
+}
+
+// sexOf maps FHIR administrative gender to the coding edits' F, M or U.
+func sexOf(gender string) string {
+	switch gender {
+	case "female":
+		return "F"
+	case "male":
+		return "M"
+	}
+	return "U"
+}

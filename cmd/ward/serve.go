@@ -114,6 +114,9 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 	c.server = newServer(c.logger, services, c.db, c.Config)
 	c.server.Auditor = c.ledger
 	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
+	if c.server.Coder, err = newCoder(c.Config, c.logger); err != nil {
+		return err
+	}
 	if err := c.server.Open(); err != nil {
 		return err
 	}

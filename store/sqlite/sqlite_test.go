@@ -106,7 +106,7 @@ func TestDB_Migrate(t *testing.T) {
 	version, err := db.Version(t.Context())
 	if err != nil {
 		t.Fatal(err)
-	} else if got, want := version, "0002_ledger.sql"; got != want {
+	} else if got, want := version, "0003_coding_review.sql"; got != want {
 		t.Fatalf("Version=%q, want %q", got, want)
 	}
 
