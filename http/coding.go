@@ -9,6 +9,14 @@ import (
 	"github.com/wardhq/ward"
 )
 
+// PatientDirectory looks up patients on the EHR. cmd/ward implements it
+// with a FHIR read of the Patient resource.
+type PatientDirectory interface {
+	// Demographics returns the patient's birth date and sex (F, M or U)
+	// from the EHR, read with ward's own credentials.
+	Demographics(ctx context.Context, patientRef string) (birth ward.Date, sex string, err error)
+}
+
 // Coder runs the coding checks on a submission against the physician's
 // note it was coded from and returns the findings in the order found; the
 // caller numbers them. cmd/ward adapts the coding package to it.
@@ -71,6 +79,14 @@ func (s *Server) handleCodingSubmit(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, ward.FieldErrorf("worker_id", "worker_id is required."))
 		return
 	}
+	// A chart coded for a task is about the task's patient and encounter,
+	// and the patient's age and sex come from the EHR, not from the coder.
+	if sub.TaskID != "" {
+		if err := s.fillFromTask(r, &sub); err != nil {
+			Error(w, r, err)
+			return
+		}
+	}
 	if err := sub.Validate(); err != nil {
 		Error(w, r, err)
 		return
@@ -98,6 +114,42 @@ func (s *Server) handleCodingSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	created(w, r, "/api/v1/submissions", sub.ID, &sub)
+}
+
+// fillFromTask sets the submission's patient and encounter from its task,
+// and the patient's age at the date of service and sex from the EHR.
+func (s *Server) fillFromTask(r *http.Request, sub *ward.Submission) error {
+	task, err := s.Services.Tasks.FindTaskByID(r.Context(), sub.TaskID)
+	if ward.ErrorCode(err) == ward.ENOTFOUND {
+		return ward.FieldErrorf("task_id", "Task %s not found.", sub.TaskID)
+	} else if err != nil {
+		return err
+	}
+	sub.PatientRef = task.PatientRef
+	if task.EncounterRef != "" {
+		sub.EncounterRef = task.EncounterRef
+	}
+	if s.Patients == nil {
+		return nil
+	}
+	birth, sex, err := s.Patients.Demographics(r.Context(), task.PatientRef)
+	if err != nil {
+		return fmt.Errorf("patient demographics from the EHR: %w", err)
+	}
+	sub.PatientSex = sex
+	if !birth.IsZero() && !sub.DateOfService.IsZero() {
+		sub.PatientAge = ageOn(birth, sub.DateOfService)
+	}
+	return nil
+}
+
+// ageOn returns the age in whole years on day d of someone born on birth.
+func ageOn(birth, d ward.Date) int {
+	age := d.Year - birth.Year
+	if d.Month < birth.Month || d.Month == birth.Month && d.Day < birth.Day {
+		age--
+	}
+	return max(age, 0)
 }
 
 // reviewRequest is the body of "POST

@@ -72,6 +72,10 @@ type Server struct {
 	// /api/v1/coding. Nil: the coding routes answer 501.
 	Coder Coder
 
+	// Patients, when set, gives the age and sex of a task's patient from
+	// the EHR for coding submissions made for a task.
+	Patients PatientDirectory
+
 	// Auditor, when set, records every authenticated change made through
 	// the API, durably, before the response is sent (see auditChanges).
 	Auditor ward.Auditor

@@ -46,6 +46,9 @@ type Config struct {
 	EHR struct {
 		// BaseURL is the upstream FHIR R4 base URL of the EHR.
 		BaseURL string `yaml:"base_url"`
+		// BearerTokenFile holds a static bearer token ward presents to the
+		// EHR (its own credential, never a worker's).
+		BearerTokenFile string `yaml:"bearer_token_file"`
 	} `yaml:"ehr"`
 
 	Organization struct {
@@ -199,6 +202,7 @@ var envVars = []struct {
 	{"WARD_ADMIN_TOKEN_FILE", "admin_token_file", func(c *Config, v string) { c.AdminTokenFile = v }},
 	{"WARD_METRICS_TOKEN", "metrics_token", func(c *Config, v string) { c.MetricsToken = v }},
 	{"WARD_EHR_BASE_URL", "ehr.base_url", func(c *Config, v string) { c.EHR.BaseURL = v }},
+	{"WARD_EHR_BEARER_TOKEN_FILE", "ehr.bearer_token_file", func(c *Config, v string) { c.EHR.BearerTokenFile = v }},
 	{"WARD_ORGANIZATION_NAME", "organization.name", func(c *Config, v string) { c.Organization.Name = v }},
 	{"WARD_ORGANIZATION_TIME_ZONE", "organization.time_zone", func(c *Config, v string) { c.Organization.TimeZone = v }},
 	{"WARD_LEDGER_KEY_FILE", "ledger.key_file", func(c *Config, v string) { c.Ledger.KeyFile = v }},

@@ -151,6 +151,7 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 		return err
 	}
 	c.server.Coder = coder
+	c.server.Patients = &ehrClient{base: ehrURL, client: &http.Client{Timeout: 10 * time.Second}}
 	if err := seedSubmissions(ctx, services, ehr, coder); err != nil {
 		return fmt.Errorf("seed demo coding submissions: %w", err)
 	}

@@ -117,6 +117,11 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 	if c.server.Coder, err = newCoder(c.Config, c.logger); err != nil {
 		return err
 	}
+	if ehr, err := newEHRClient(c.Config); err != nil {
+		return err
+	} else if ehr != nil {
+		c.server.Patients = ehr
+	}
 	if err := c.server.Open(); err != nil {
 		return err
 	}
