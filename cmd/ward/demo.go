@@ -143,6 +143,7 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 		return err
 	}
 	c.server = newServer(c.logger, services, c.db, cfg)
+	registerLedgerMetrics(c.server.Registry, c.ledger)
 	c.server.Auditor = c.ledger
 	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
 	cfg.Store.DSN = dbPath // imported code sets live beside the demo's database

@@ -290,6 +290,10 @@ func TestServe(t *testing.T) {
 	if !bytes.Contains(body, []byte("go_goroutines")) {
 		t.Fatalf("metrics lack the Go collector")
 	}
+	// ward's own start is the ledger's first entry.
+	if !bytes.Contains(body, []byte("\nward_ledger_entries 1\n")) {
+		t.Fatalf("metrics lack ward_ledger_entries 1")
+	}
 }
 
 // TestServe_Syslog forwards the ledger to a syslog collector listening in

@@ -112,6 +112,7 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 		return err
 	}
 	c.server = newServer(c.logger, services, c.db, c.Config)
+	registerLedgerMetrics(c.server.Registry, c.ledger)
 	c.server.Auditor = c.ledger
 	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
 	if c.server.Coder, err = newCoder(c.Config, c.logger); err != nil {
@@ -184,6 +185,15 @@ func openLedger(ctx context.Context, logger *slog.Logger, db store, cfg Config, 
 		return nil, fmt.Errorf("open audit ledger: %w", err)
 	}
 	return l, nil
+}
+
+// registerLedgerMetrics exposes the ledger's size, so that a stalled
+// ledger (no growth while requests are served) shows on a dashboard.
+func registerLedgerMetrics(reg *prometheus.Registry, l *ledger.Ledger) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ward_ledger_entries",
+		Help: "Entries in the audit ledger, as this replica last committed or loaded it.",
+	}, func() float64 { return float64(l.Size()) }))
 }
 
 // auditSystem records ward's own start or stop, so that gaps in service
