@@ -101,3 +101,13 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// AgeOn returns the age in whole years on day d of someone born on birth
+// (0 before the first birthday, and for a birth after d).
+func AgeOn(birth, d Date) int {
+	age := d.Year - birth.Year
+	if d.Month < birth.Month || d.Month == birth.Month && d.Day < birth.Day {
+		age--
+	}
+	return max(age, 0)
+}

@@ -54,11 +54,7 @@ func changeEvent(r *http.Request, buf *bufferedResponse, now time.Time) *ward.Ev
 		RequestID: RequestIDFromContext(r.Context()),
 		Details:   map[string]string{"route": r.Method + " " + route},
 	}
-	if p := ward.PrincipalFromContext(r.Context()); p != nil {
-		ev.Actor = ward.EventActor{Subject: p.Subject, Role: p.Role, WorkerID: p.WorkerID, VendorID: p.VendorID}
-	} else {
-		ev.Actor.Subject = "anonymous"
-	}
+	ev.Actor = eventActor(r)
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		ev.Origin.ClientAddr = host
 	}
@@ -93,6 +89,15 @@ func changeEvent(r *http.Request, buf *bufferedResponse, now time.Time) *ward.Ev
 		}
 	}
 	return ev
+}
+
+// eventActor describes the request's principal for an audit event.
+func eventActor(r *http.Request) ward.EventActor {
+	p := ward.PrincipalFromContext(r.Context())
+	if p == nil {
+		return ward.EventActor{Subject: "anonymous"}
+	}
+	return ward.EventActor{Subject: p.Subject, Role: p.Role, WorkerID: p.WorkerID, VendorID: p.VendorID}
 }
 
 // actionOf maps a method and route pattern to a resource and verb:

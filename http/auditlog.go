@@ -219,12 +219,10 @@ func (s *Server) handleAuditReport(kind, param string) http.HandlerFunc {
 			ev := &ward.Event{
 				Time:      s.Now().UTC(),
 				Action:    "audit.report_" + kind,
+				Actor:     eventActor(r),
 				RequestID: RequestIDFromContext(r.Context()),
 				Outcome:   ward.EventOutcome{Decision: ward.DecisionPermit},
 				Details:   map[string]string{"format": f},
-			}
-			if p := ward.PrincipalFromContext(r.Context()); p != nil {
-				ev.Actor = ward.EventActor{Subject: p.Subject, Role: p.Role, WorkerID: p.WorkerID, VendorID: p.VendorID}
 			}
 			if kind == "patient" {
 				ev.Target.PatientRef = *key

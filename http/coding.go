@@ -138,18 +138,9 @@ func (s *Server) fillFromTask(r *http.Request, sub *ward.Submission) error {
 	}
 	sub.PatientSex = sex
 	if !birth.IsZero() && !sub.DateOfService.IsZero() {
-		sub.PatientAge = ageOn(birth, sub.DateOfService)
+		sub.PatientAge = ward.AgeOn(birth, sub.DateOfService)
 	}
 	return nil
-}
-
-// ageOn returns the age in whole years on day d of someone born on birth.
-func ageOn(birth, d ward.Date) int {
-	age := d.Year - birth.Year
-	if d.Month < birth.Month || d.Month == birth.Month && d.Day < birth.Day {
-		age--
-	}
-	return max(age, 0)
 }
 
 // reviewRequest is the body of "POST

@@ -113,9 +113,7 @@ func (f *codesetFlags) resolve(m *Main) (string, error) {
 	if f.dir != "" {
 		return f.dir, nil
 	}
-	if d := m.Getenv("WARD_CODESETS"); d != "" {
-		return d, nil
-	}
+	// WARD_CODESETS reaches coding.codesets_dir through ApplyEnv.
 	cfg := DefaultConfig()
 	if f.config != "" {
 		var err error

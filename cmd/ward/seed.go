@@ -397,7 +397,7 @@ func seedSubmissions(ctx context.Context, s ward.Services, ehr *ehrdemo.Server, 
 		w := coders[[]string{"joy.santos", "priya.sharma"}[k%2]]
 		sub := &ward.Submission{TaskID: taskID, WorkerID: w.ID, TeamID: w.TeamID, VendorID: w.VendorID,
 			PatientRef: "Patient/" + e.PatientID, EncounterRef: "Encounter/" + e.ID,
-			DateOfService: ward.DateOf(e.Start.UTC()), PatientAge: ageAt(p.BirthDate, e.Start), PatientSex: sexOf(p.Gender),
+			DateOfService: ward.DateOf(e.Start.UTC()), PatientAge: ward.AgeOn(ward.DateOf(p.BirthDate), ward.DateOf(e.Start.UTC())), PatientSex: sexOf(p.Gender),
 			Procedures: []ward.CodedProcedure{{Code: "99213", Units: 1}}}
 		for j, code := range e.ConditionCodes {
 			sub.Diagnoses = append(sub.Diagnoses, ward.CodedDiagnosis{Code: code, Sequence: j + 1})
@@ -428,15 +428,6 @@ func seedSubmissions(ctx context.Context, s ward.Services, ehr *ehrdemo.Server, 
 		}
 	}
 	return nil
-}
-
-// ageAt returns the age in whole years at t of someone born on birth.
-func ageAt(birth, t time.Time) int {
-	age := t.Year() - birth.Year()
-	if t.YearDay() < birth.YearDay() {
-		age--
-	}
-	return max(age, 0)
 }
 
 // sexOf maps FHIR administrative gender to the coding edits' F, M or U.
