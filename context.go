@@ -35,6 +35,14 @@ type Principal struct {
 	Role     Role
 	WorkerID string // empty for the admin token
 	VendorID string // set for supervisors and workers
+	TeamID   string // set for workers
+	Username string
+
+	// Set when the principal came from a login session.
+	SessionID string
+	DeviceID  string
+	Country   string // where the request came from
+	SiteID    string // the vendor site whose egress range it came from
 }
 
 type contextKey int

@@ -86,4 +86,7 @@ const (
 	PrefixSession      = "ses"
 	PrefixAlert        = "alr"
 	PrefixSubmission   = "sub"
+	PrefixDevice       = "dev"
+	PrefixAPIToken     = "tok"
+	PrefixOnboarding   = "onb"
 )

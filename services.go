@@ -16,4 +16,12 @@ type Services struct {
 	Sessions      SessionService
 	Alerts        AlertService
 	Submissions   SubmissionService
+	Credentials   CredentialService
+	LoginFailures LoginFailureService
+	Devices       DeviceService
+	APITokens     APITokenService
+	Onboarding    OnboardingService
+	// Changes delivers every committed change to sessions, grants and the
+	// records a session's validity depends on.
+	Changes ChangeFeed
 }

@@ -8,14 +8,17 @@ import (
 // Session is one login of one worker, bound to a device and a network
 // origin. Only a hash of its bearer token is stored.
 type Session struct {
-	ID           string     `json:"id"`
-	WorkerID     string     `json:"worker_id"`
-	TokenHash    []byte     `json:"-"` // SHA-256 of the bearer token
-	DeviceID     string     `json:"device_id,omitempty"`
-	ClientAddr   string     `json:"client_addr"`
-	Country      string     `json:"country,omitempty"`
-	SiteID       string     `json:"site_id,omitempty"`
-	UserAgent    string     `json:"user_agent,omitempty"`
+	ID         string `json:"id"`
+	WorkerID   string `json:"worker_id"`
+	TokenHash  []byte `json:"-"` // SHA-256 of the bearer token
+	DeviceID   string `json:"device_id,omitempty"`
+	ClientAddr string `json:"client_addr"`
+	Country    string `json:"country,omitempty"`
+	SiteID     string `json:"site_id,omitempty"`
+	UserAgent  string `json:"user_agent,omitempty"`
+	// Method is how the worker proved who they are: "password+totp",
+	// "webauthn" or "oidc".
+	Method       string     `json:"method,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 	LastSeenAt   time.Time  `json:"last_seen_at"`
 	ExpiresAt    time.Time  `json:"expires_at"` // absolute end
