@@ -16,6 +16,7 @@ const (
 	EUNPROCESSABLE  = "unprocessable"   // well-formed but not allowed now, e.g. an invalid lifecycle transition (422)
 	EUNAVAILABLE    = "unavailable"     // a dependency is down; try again later (503)
 	ENOTIMPLEMENTED = "not_implemented" // the request needs a feature this build lacks (501)
+	ERATELIMITED    = "rate_limited"    // too many attempts; wait and try again (429)
 )
 
 // Error is an error a user may see. Message is a user-facing sentence;

@@ -28,6 +28,7 @@ var codes = map[string]int{
 	ward.EINTERNAL:           http.StatusInternalServerError,
 	ward.ENOTIMPLEMENTED:     http.StatusNotImplemented,
 	ward.EUNAVAILABLE:        http.StatusServiceUnavailable,
+	ward.ERATELIMITED:        http.StatusTooManyRequests,
 	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	codeTooLarge:             http.StatusRequestEntityTooLarge,
 	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
