@@ -26,6 +26,10 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// Reason is a stable, machine-readable cause of a refusal, such as
+	// "country_changed" or "no_live_grant", that the console, the monitor
+	// and scripts match on. Empty for most errors.
+	Reason string
 }
 
 // Error implements the error interface. Not used by the application otherwise.
@@ -79,4 +83,18 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// ErrorReason returns the reason code of a ward error, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// Refusef returns a ward error with a reason code.
+func Refusef(code, reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }

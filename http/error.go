@@ -50,6 +50,9 @@ type Problem struct {
 	// Field names the input at fault as a JSON path into the request
 	// body ("approved_countries[1]") or a query parameter ("limit").
 	Field string `json:"field,omitempty"`
+	// Reason is the machine-readable cause of a refusal, such as
+	// "locked_out" or "country_changed".
+	Reason string `json:"reason,omitempty"`
 	// RequestID is the request's X-Request-ID, to find it in the logs.
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -60,9 +63,9 @@ type Problem struct {
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := ward.ErrorCode(err)
 	status, ok := codes[code]
-	msg := ward.ErrorMessage(err)
+	msg, reason := ward.ErrorMessage(err), ward.ErrorReason(err)
 	if !ok || status == http.StatusInternalServerError {
-		code, status, msg = ward.EINTERNAL, http.StatusInternalServerError, "Internal error."
+		code, status, msg, reason = ward.EINTERNAL, http.StatusInternalServerError, "Internal error.", ""
 		logger(r).LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("err", err.Error()),
 			slog.String("method", r.Method),
@@ -76,6 +79,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		Detail:    msg,
 		Instance:  r.URL.Path,
 		Field:     ward.ErrorField(err),
+		Reason:    reason,
 		RequestID: RequestIDFromContext(r.Context()),
 	}
 	if status == http.StatusUnauthorized {

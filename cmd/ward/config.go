@@ -85,6 +85,57 @@ type Config struct {
 		} `yaml:"llm"`
 	} `yaml:"coding"`
 
+	Identity struct {
+		// Sessions: idle timeout, absolute lifetime, and how long past the
+		// end of a worker's shift a session may last.
+		IdleTimeout string `yaml:"idle_timeout"`
+		MaxLifetime string `yaml:"max_lifetime"`
+		ShiftGrace  string `yaml:"shift_grace"`
+		// TrustedProxies are the CIDRs of reverse proxies whose
+		// X-Forwarded-For ward believes. Empty: the TCP peer is the client.
+		TrustedProxies []string `yaml:"trusted_proxies"`
+		Device         struct {
+			// Header carries the VDI host identity, set by a trusted VDI
+			// gateway; ignored from any other peer. A TLS client
+			// certificate, when presented, identifies the device instead.
+			Header          string   `yaml:"header"`
+			TrustedGateways []string `yaml:"trusted_gateways"`
+			// RequireEnrolled refuses a worker's login from a device not
+			// enrolled to them.
+			RequireEnrolled bool `yaml:"require_enrolled"`
+		} `yaml:"device"`
+		Geo struct {
+			// MMDBFile is a MaxMind GeoIP2/GeoLite2 Country database.
+			MMDBFile string `yaml:"mmdb_file"`
+			// Networks maps CIDRs to ISO 3166-1 countries, checked before
+			// the database (e.g. a vendor's private egress ranges).
+			Networks map[string]string `yaml:"networks"`
+		} `yaml:"geo"`
+		Lockout struct {
+			AccountFailures int    `yaml:"account_failures"`
+			AddressFailures int    `yaml:"address_failures"`
+			Window          string `yaml:"window"`
+			Duration        string `yaml:"duration"`
+		} `yaml:"lockout"`
+		// StateKeyFile holds the key that seals SSO and security-key
+		// ceremony state, shared by every replica; generated if missing.
+		StateKeyFile string `yaml:"state_key_file"`
+		OIDC         struct {
+			Issuer           string   `yaml:"issuer"`
+			ClientID         string   `yaml:"client_id"`
+			ClientSecretFile string   `yaml:"client_secret_file"`
+			RedirectURL      string   `yaml:"redirect_url"`
+			MFAMethods       []string `yaml:"mfa_methods"`
+			MFAACRs          []string `yaml:"mfa_acrs"`
+			UsernameClaim    string   `yaml:"username_claim"`
+		} `yaml:"oidc"`
+		WebAuthn struct {
+			RPID      string   `yaml:"rp_id"`
+			RPName    string   `yaml:"rp_name"`
+			RPOrigins []string `yaml:"rp_origins"`
+		} `yaml:"webauthn"`
+	} `yaml:"identity"`
+
 	Audit struct {
 		// Syslog, when Addr is set, forwards every ledger entry to a SIEM
 		// as RFC 5424 syslog over TCP (or TLS), resuming from a cursor.
@@ -110,6 +161,18 @@ func DefaultConfig() Config {
 	c.Ledger.Origin = "ward.example/ledger"
 	c.Ledger.CheckpointInterval = "1s"
 	c.Coding.LLM.Timeout = "20s"
+	c.Identity.IdleTimeout = "15m"
+	c.Identity.MaxLifetime = "10h"
+	c.Identity.ShiftGrace = "15m"
+	c.Identity.Device.RequireEnrolled = true
+	c.Identity.Lockout.AccountFailures = 5
+	c.Identity.Lockout.AddressFailures = 20
+	c.Identity.Lockout.Window = "15m"
+	c.Identity.Lockout.Duration = "15m"
+	c.Identity.StateKeyFile = "ward-state.key"
+	c.Identity.WebAuthn.RPName = "ward"
+	c.Identity.OIDC.MFAMethods = []string{"mfa", "otp", "hwk", "swk", "sc", "fido"}
+	c.Identity.OIDC.UsernameClaim = "preferred_username"
 	c.Audit.Syslog.Format = "cef"
 	c.Audit.Syslog.CursorFile = "ward-syslog.cursor"
 	return c
@@ -213,11 +276,32 @@ var envVars = []struct {
 	{"WARD_CODING_LLM_MODEL", "coding.llm.model", func(c *Config, v string) { c.Coding.LLM.Model = v }},
 	{"WARD_CODING_LLM_API_KEY_FILE", "coding.llm.api_key_file", func(c *Config, v string) { c.Coding.LLM.APIKeyFile = v }},
 	{"WARD_CODING_LLM_TIMEOUT", "coding.llm.timeout", func(c *Config, v string) { c.Coding.LLM.Timeout = v }},
+	{"WARD_IDENTITY_IDLE_TIMEOUT", "identity.idle_timeout", func(c *Config, v string) { c.Identity.IdleTimeout = v }},
+	{"WARD_IDENTITY_MAX_LIFETIME", "identity.max_lifetime", func(c *Config, v string) { c.Identity.MaxLifetime = v }},
+	{"WARD_IDENTITY_SHIFT_GRACE", "identity.shift_grace", func(c *Config, v string) { c.Identity.ShiftGrace = v }},
+	{"WARD_IDENTITY_TRUSTED_PROXIES", "identity.trusted_proxies", func(c *Config, v string) { c.Identity.TrustedProxies = splitList(v) }},
+	{"WARD_IDENTITY_GEO_MMDB_FILE", "identity.geo.mmdb_file", func(c *Config, v string) { c.Identity.Geo.MMDBFile = v }},
+	{"WARD_IDENTITY_STATE_KEY_FILE", "identity.state_key_file", func(c *Config, v string) { c.Identity.StateKeyFile = v }},
+	{"WARD_IDENTITY_OIDC_ISSUER", "identity.oidc.issuer", func(c *Config, v string) { c.Identity.OIDC.Issuer = v }},
+	{"WARD_IDENTITY_OIDC_CLIENT_ID", "identity.oidc.client_id", func(c *Config, v string) { c.Identity.OIDC.ClientID = v }},
+	{"WARD_IDENTITY_OIDC_CLIENT_SECRET_FILE", "identity.oidc.client_secret_file", func(c *Config, v string) { c.Identity.OIDC.ClientSecretFile = v }},
+	{"WARD_IDENTITY_OIDC_REDIRECT_URL", "identity.oidc.redirect_url", func(c *Config, v string) { c.Identity.OIDC.RedirectURL = v }},
 	{"WARD_AUDIT_SYSLOG_ADDR", "audit.syslog.addr", func(c *Config, v string) { c.Audit.Syslog.Addr = v }},
 	{"WARD_AUDIT_SYSLOG_TLS", "audit.syslog.tls", func(c *Config, v string) { c.Audit.Syslog.TLS = v == "true" || v == "1" }},
 	{"WARD_AUDIT_SYSLOG_CA_FILE", "audit.syslog.ca_file", func(c *Config, v string) { c.Audit.Syslog.CAFile = v }},
 	{"WARD_AUDIT_SYSLOG_FORMAT", "audit.syslog.format", func(c *Config, v string) { c.Audit.Syslog.Format = v }},
 	{"WARD_AUDIT_SYSLOG_CURSOR_FILE", "audit.syslog.cursor_file", func(c *Config, v string) { c.Audit.Syslog.CursorFile = v }},
+}
+
+// splitList splits a comma-separated environment value.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // ApplyEnv overrides c with the WARD_* variables that getenv returns.
@@ -327,6 +411,9 @@ func (c *Config) Validate() error {
 				return &ConfigError{Field: "audit.syslog.ca_file", Value: sl.CAFile, Err: errors.Unwrap(err)}
 			}
 		}
+	}
+	if err := c.validateIdentity(); err != nil {
+		return err
 	}
 	if c.Organization.TimeZone != "" {
 		if _, err := loadLocation(c.Organization.TimeZone); err != nil {
