@@ -27,6 +27,15 @@ func TestDependencies(t *testing.T) {
 		{mod + "/ledger/export", false, []string{mod + "/store", mod + "/http", "database/sql"}},
 		{mod + "/ledger/report", false, []string{mod + "/store", mod + "/http", "database/sql", "net/http"}},
 		{mod + "/coding", false, []string{mod + "/store", mod + "/http", mod + "/ledger", "database/sql", "net/http", "github.com/", "modernc.org/", "golang.org/x/"}},
+		{mod + "/fhir", true, []string{"database/sql", "net/http", mod + "/"}},
+		{mod + "/identity", false, []string{mod + "/store", mod + "/http", "database/sql"}},
+		{mod + "/identity/sso", false, []string{mod + "/store", mod + "/http", mod + "/identity", "database/sql"}},
+		{mod + "/identity/passkey", false, []string{mod + "/store", mod + "/http", mod + "/identity"}},
+		{mod + "/identity/onboarding", false, []string{mod + "/store", mod + "/http", mod + "/identity", "database/sql", "net/http"}},
+		{mod + "/identity/scim", false, []string{mod + "/store", mod + "/http", mod + "/identity", "database/sql", "github.com/"}},
+		{mod + "/routing", false, []string{mod + "/store", mod + "/http", mod + "/identity", "database/sql", "net/http"}},
+		{mod + "/policy", false, []string{mod + "/store", mod + "/http", mod + "/ledger", "database/sql", "net/http"}},
+		{mod + "/gateway", false, []string{mod + "/store", mod + "/http", mod + "/identity", "database/sql"}},
 		{mod + "/http", false, []string{mod + "/store", "modernc.org/", "github.com/jackc/"}},
 	} {
 		t.Run(strings.TrimPrefix(test.pkg, mod+"/"), func(t *testing.T) {

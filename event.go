@@ -107,3 +107,28 @@ type Auditor interface {
 	// PHI only after it returns nil.
 	Audit(ctx context.Context, e *Event) (uint64, error)
 }
+
+// AccessRequest is one PHI request as the organization's policies see it,
+// after ward's own checks (session, shift, origin, grant) have passed.
+type AccessRequest struct {
+	Principal    *Principal // WorkerID, Role, VendorID, TeamID, Country, SiteID, DeviceID
+	Interaction  string     // read, vread, search, history
+	ResourceType string
+	PatientRef   string // "Patient/{id}"
+	TaskID       string
+	TaskType     string
+	TaskTags     []string // the task's sensitivity tags
+	Clearances   []string // the worker's team's clearances
+	Functions    []string // the worker's team's functions
+	// VendorCountries are the countries the worker's vendor may work from.
+	VendorCountries []string
+	Time            time.Time
+}
+
+// AccessDecision is a policy's answer: permit or deny, the reason codes
+// and the IDs of the policies that decided.
+type AccessDecision struct {
+	Permit   bool
+	Reasons  []string
+	Policies []string
+}

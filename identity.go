@@ -117,6 +117,7 @@ func (d *Device) Validate() error {
 
 // DeviceFilter selects devices. Zero fields match all.
 type DeviceFilter struct {
+	ID       *string
 	WorkerID *string
 	Identity *string
 	Active   *bool // only unrevoked (true) or revoked (false) devices

@@ -63,7 +63,7 @@ func TestVendor_BAAInForce(t *testing.T) {
 func TestCheckWorkerTransition(t *testing.T) {
 	all := []ward.WorkerStatus{ward.WorkerInvited, ward.WorkerOnboarding, ward.WorkerActive, ward.WorkerSuspended, ward.WorkerOffboarded}
 	allowed := map[string]bool{
-		"invited>onboarding": true, "invited>offboarded": true,
+		"invited>onboarding": true, "invited>suspended": true, "invited>offboarded": true,
 		"onboarding>active": true, "onboarding>suspended": true, "onboarding>offboarded": true,
 		"active>suspended": true, "active>offboarded": true,
 		"suspended>active": true, "suspended>offboarded": true,

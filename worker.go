@@ -22,7 +22,7 @@ const (
 
 // workerTransitions lists the allowed moves of the lifecycle.
 var workerTransitions = map[WorkerStatus][]WorkerStatus{
-	WorkerInvited:    {WorkerOnboarding, WorkerOffboarded},
+	WorkerInvited:    {WorkerOnboarding, WorkerSuspended, WorkerOffboarded},
 	WorkerOnboarding: {WorkerActive, WorkerSuspended, WorkerOffboarded},
 	WorkerActive:     {WorkerSuspended, WorkerOffboarded},
 	WorkerSuspended:  {WorkerActive, WorkerOffboarded},

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,3 +29,31 @@ func QueryStrings(db *DB, ctx context.Context, sql string) ([]string, error) {
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// errRollback makes ExecWrite's transaction roll back.
+var errRollback = errors.New("roll back")
+
+// ExecWrite runs stmts in one write transaction, as services do (waiting for
+// the change feed after a commit that changed a watched table), rolling it
+// back instead when rollback is set.
+func ExecWrite(db *DB, ctx context.Context, rollback bool, stmts ...string) error {
+	err := db.update(ctx, func(tx *Tx) error {
+		for _, s := range stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		if rollback {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	return err
+}
+
+// ListenerPID returns the backend PID of the change feed's listener
+// connection, so that tests can terminate it.
+func ListenerPID(db *DB) uint32 { return db.changes.pid.Load() }

@@ -16,6 +16,14 @@
 // ECONFLICT. Lists run in REPEATABLE READ, READ ONLY, so that a page and its
 // total come from one snapshot. Serialization failures and deadlocks are
 // retried a few times with the same clock reading.
+//
+// # Change feed
+//
+// Each DB keeps one connection besides its pool, listening for the
+// notifications that triggers on the watched tables send at commit (see
+// [ChangeFeed]). A write that changed a watched table returns only once
+// that listener has delivered its changes, which costs no extra round trip
+// to the database; ledger appends skip the check altogether.
 package postgres
 
 import (
@@ -50,6 +58,8 @@ type DB struct {
 	// Now returns the current time. Tests replace it to control time.
 	// Defaults to time.Now.
 	Now func() time.Time
+
+	changes ChangeFeed
 }
 
 // NewDB returns a new DB for the data source name dsn, a libpq key=value
@@ -62,12 +72,16 @@ func NewDB(dsn string) *DB {
 	return &DB{dsn: dsn, Now: time.Now}
 }
 
-// Open connects to the database and applies pending migrations.
+// Open connects to the database, applies pending migrations and starts
+// the change feed's listener connection.
 func (db *DB) Open(ctx context.Context) error {
 	if err := db.connect(ctx); err != nil {
 		return err
 	}
 	applied, err := db.Migrate(ctx)
+	if err == nil {
+		err = db.changes.start(ctx, db.pool)
+	}
 	if err != nil {
 		db.pool.Close()
 		db.pool = nil
@@ -98,9 +112,11 @@ func (db *DB) connect(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool, waiting for connections in use to be
-// returned. It is safe to call on a DB that failed to open.
+// Close stops the change feed's listener and closes the connection pool,
+// waiting for connections in use to be returned. It is safe to call on a
+// DB that failed to open.
 func (db *DB) Close() error {
+	db.changes.stop()
 	if db.pool != nil {
 		db.pool.Close()
 		db.pool = nil
@@ -159,8 +175,18 @@ func (db *DB) Services() ward.Services {
 		Sessions:      NewSessionService(db),
 		Alerts:        NewAlertService(db),
 		Submissions:   NewSubmissionService(db),
+		Credentials:   NewCredentialService(db),
+		LoginFailures: NewLoginFailureService(db),
+		Devices:       NewDeviceService(db),
+		APITokens:     NewAPITokenService(db),
+		Onboarding:    NewOnboardingService(db),
+		Changes:       db.Changes(),
 	}
 }
+
+// Changes returns the feed of changes committed to the database by any
+// replica. It delivers nothing before Open.
+func (db *DB) Changes() *ChangeFeed { return &db.changes }
 
 // migrationLockKey is the first half of the advisory lock key that
 // serializes migrations; the second half is a hash of the current schema,
@@ -267,24 +293,36 @@ var (
 // aborts it for a serialization failure or a deadlock.
 const maxAttempts = 5
 
-// update runs fn in a read-write transaction; view runs it in a read-only
-// one.
+// update runs fn in a read-write transaction and, when it changed a
+// watched table, returns once the change feed has delivered the changes.
+// view runs fn in a read-only transaction. updateUnwatched is update for
+// writes to tables the change feed does not watch (the ledger), which
+// commit without the feed's check.
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, writeTx, fn)
+	return db.run(ctx, writeTx, true, fn)
+}
+
+func (db *DB) updateUnwatched(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, writeTx, false, fn)
 }
 
 func (db *DB) view(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, readTx, fn)
+	return db.run(ctx, readTx, false, fn)
 }
 
 // run runs fn in a transaction and commits it, retrying the whole
 // transaction when PostgreSQL aborts it for a serialization failure or a
 // deadlock. fn must be safe to run more than once: it must not change
-// anything but the transaction until it returns nil.
-func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(*Tx) error) error {
+// anything but the transaction until it returns nil. When watched, a
+// commit that fired a change trigger waits for the change feed (see
+// ChangeFeed), after the connection is back in the pool.
+func (db *DB) run(ctx context.Context, opts pgx.TxOptions, watched bool, fn func(*Tx) error) error {
 	now := db.now()
 	for attempt := 1; ; attempt++ {
-		err := db.attempt(ctx, opts, now, fn)
+		w, err := db.attempt(ctx, opts, now, watched, fn)
+		if err == nil && w != nil {
+			return db.changes.wait(ctx, w)
+		}
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return err
 		}
@@ -298,19 +336,48 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(*Tx) error) e
 	}
 }
 
-func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, now time.Time, fn func(*Tx) error) error {
-	tx, err := db.pool.BeginTx(ctx, opts)
+// attempt runs fn in one transaction. When watched and the change feed
+// runs, it returns the barrier to wait for if the commit sent one.
+func (db *DB) attempt(ctx context.Context, opts pgx.TxOptions, now time.Time, watched bool, fn func(*Tx) error) (*waiter, error) {
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback(ctx)
+	defer conn.Release()
+	tx, err := conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	// A transaction committed by commitWatched is over although tx does
+	// not know it: roll back only one still open (or failed).
+	defer func() {
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			tx.Rollback(ctx)
+		}
+	}()
 	if err := fn(&Tx{Tx: tx, now: now}); err != nil {
-		return mapError(err)
+		return nil, mapError(err)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return mapError(fmt.Errorf("commit: %w", err))
+	var w *waiter
+	var commitSQL string
+	if watched {
+		w, commitSQL = db.changes.register()
 	}
-	return nil
+	if w == nil {
+		if err := tx.Commit(ctx); err != nil {
+			return nil, mapError(fmt.Errorf("commit: %w", err))
+		}
+		return nil, nil
+	}
+	changed, err := commitWatched(ctx, conn.Conn().PgConn(), commitSQL)
+	if err != nil || !changed {
+		db.changes.forget(w)
+		w = nil
+	}
+	if err != nil {
+		return nil, mapError(fmt.Errorf("commit: %w", err))
+	}
+	return w, nil
 }
 
 // now returns db.Now() as stored: in UTC, truncated to PostgreSQL's
@@ -348,32 +415,39 @@ type constraint struct {
 // conflicts themselves; these cover races between replicas and anything
 // the checks miss.
 var constraints = map[string]constraint{
-	"organizations_singleton_key": {"", "The organization already exists."},
-	"vendors_name_key":            {"name", "A vendor with this name already exists."},
-	"sites_vendor_id_name_key":    {"name", "The vendor already has a site with this name."},
-	"sites_vendor_id_fkey":        {"vendor_id", "The vendor does not exist."},
-	"teams_vendor_id_name_key":    {"name", "The vendor already has a team with this name."},
-	"teams_vendor_id_fkey":        {"vendor_id", "The vendor does not exist."},
-	"teams_site_id_fkey":          {"site_id", "The site does not exist."},
-	"schedules_name_key":          {"name", "A schedule with this name already exists."},
-	"workers_username_key":        {"username", "The username is taken."},
-	"workers_external_id_key":     {"external_id", "Another worker has this external ID."},
-	"workers_vendor_id_fkey":      {"vendor_id", "The vendor does not exist."},
-	"workers_team_id_fkey":        {"team_id", "The team does not exist."},
-	"workers_schedule_id_fkey":    {"schedule_id", "The schedule does not exist."},
-	"queues_name_key":             {"name", "A queue with this name already exists."},
-	"tasks_queue_id_fkey":         {"queue_id", "The queue does not exist."},
-	"tasks_assignee_id_fkey":      {"assignee_id", "The assignee does not exist."},
-	"tasks_external_id_key":       {"external_id", "Another task has this external ID."},
-	"grants_worker_id_fkey":       {"worker_id", "The worker does not exist."},
-	"grants_task_id_fkey":         {"task_id", "The task does not exist."},
-	"sessions_worker_id_fkey":     {"worker_id", "The worker does not exist."},
-	"sessions_token_hash_key":     {"token_hash", "A session with this token already exists."},
-	"sessions_site_id_fkey":       {"site_id", "The site does not exist."},
-	"alerts_worker_id_fkey":       {"worker_id", "The worker does not exist."},
-	"alerts_vendor_id_fkey":       {"vendor_id", "The vendor does not exist."},
-	"submissions_task_id_fkey":    {"task_id", "The task does not exist."},
-	"submissions_worker_id_fkey":  {"worker_id", "The worker does not exist."},
+	"organizations_singleton_key":       {"", "The organization already exists."},
+	"vendors_name_key":                  {"name", "A vendor with this name already exists."},
+	"sites_vendor_id_name_key":          {"name", "The vendor already has a site with this name."},
+	"sites_vendor_id_fkey":              {"vendor_id", "The vendor does not exist."},
+	"teams_vendor_id_name_key":          {"name", "The vendor already has a team with this name."},
+	"teams_vendor_id_fkey":              {"vendor_id", "The vendor does not exist."},
+	"teams_site_id_fkey":                {"site_id", "The site does not exist."},
+	"schedules_name_key":                {"name", "A schedule with this name already exists."},
+	"workers_username_key":              {"username", "The username is taken."},
+	"workers_external_id_key":           {"external_id", "Another worker has this external ID."},
+	"workers_vendor_id_fkey":            {"vendor_id", "The vendor does not exist."},
+	"workers_team_id_fkey":              {"team_id", "The team does not exist."},
+	"workers_schedule_id_fkey":          {"schedule_id", "The schedule does not exist."},
+	"queues_name_key":                   {"name", "A queue with this name already exists."},
+	"tasks_queue_id_fkey":               {"queue_id", "The queue does not exist."},
+	"tasks_assignee_id_fkey":            {"assignee_id", "The assignee does not exist."},
+	"tasks_external_id_key":             {"external_id", "Another task has this external ID."},
+	"grants_worker_id_fkey":             {"worker_id", "The worker does not exist."},
+	"grants_task_id_fkey":               {"task_id", "The task does not exist."},
+	"sessions_worker_id_fkey":           {"worker_id", "The worker does not exist."},
+	"sessions_token_hash_key":           {"token_hash", "A session with this token already exists."},
+	"sessions_site_id_fkey":             {"site_id", "The site does not exist."},
+	"credentials_worker_id_fkey":        {"worker_id", "The worker does not exist."},
+	"webauthn_credentials_pkey":         {"id", "This security key is registered already."},
+	"devices_worker_id_fkey":            {"worker_id", "The worker does not exist."},
+	"devices_worker_id_identity_key":    {"identity", "The worker has this device enrolled already."},
+	"api_tokens_vendor_id_fkey":         {"vendor_id", "The vendor does not exist."},
+	"api_tokens_token_hash_key":         {"token_hash", "A token with this hash already exists."},
+	"onboarding_records_worker_id_fkey": {"worker_id", "The worker does not exist."},
+	"alerts_worker_id_fkey":             {"worker_id", "The worker does not exist."},
+	"alerts_vendor_id_fkey":             {"vendor_id", "The vendor does not exist."},
+	"submissions_task_id_fkey":          {"task_id", "The task does not exist."},
+	"submissions_worker_id_fkey":        {"worker_id", "The worker does not exist."},
 }
 
 // mapError turns unique and foreign key violations into ECONFLICT and

@@ -55,7 +55,7 @@ func vacuumCatalogs() {
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, `VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_attrdef,
 		pg_catalog.pg_type, pg_catalog.pg_depend, pg_catalog.pg_index, pg_catalog.pg_constraint,
-		pg_catalog.pg_trigger, pg_catalog.pg_sequence, pg_catalog.pg_namespace`); err != nil {
+		pg_catalog.pg_trigger, pg_catalog.pg_sequence, pg_catalog.pg_namespace, pg_catalog.pg_proc`); err != nil {
 		fmt.Fprintln(os.Stderr, "vacuum catalogs:", err)
 	}
 }
@@ -68,6 +68,9 @@ func TestConformance(t *testing.T) {
 			Services: db.Services(),
 			Ledger:   db.Ledger(),
 			SetNow:   func(now time.Time) { db.Now = func() time.Time { return now } },
+			Exec: func(ctx context.Context, rollback bool, stmts ...string) error {
+				return postgres.ExecWrite(db, ctx, rollback, stmts...)
+			},
 		}
 	})
 }

@@ -99,10 +99,10 @@ func (s *SessionService) CreateSession(ctx context.Context, sess *ward.Session) 
 		c.CreatedAt, c.LastSeenAt = tx.now, tx.now
 		_, err := tx.Exec(ctx, `
 			INSERT INTO sessions (id, worker_id, token_hash, device_id, client_addr, country, site_id, user_agent,
-				created_at, last_seen_at, expires_at, revoked_at, revoke_reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '')`,
+				created_at, last_seen_at, expires_at, revoked_at, revoke_reason, method)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', $12)`,
 			c.ID, c.WorkerID, c.TokenHash, c.DeviceID, c.ClientAddr, c.Country, nullString(c.SiteID), c.UserAgent,
-			c.CreatedAt, c.LastSeenAt, c.ExpiresAt)
+			c.CreatedAt, c.LastSeenAt, c.ExpiresAt, c.Method)
 		if err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
@@ -173,12 +173,12 @@ func (s *SessionService) RevokeWorkerSessions(ctx context.Context, workerID, rea
 }
 
 const sessionColumns = `id, worker_id, token_hash, device_id, client_addr, country, COALESCE(site_id, ''), user_agent,
-	created_at, last_seen_at, expires_at, revoked_at, revoke_reason`
+	created_at, last_seen_at, expires_at, revoked_at, revoke_reason, method`
 
 func scanSession(row pgx.Row) (*ward.Session, error) {
 	var s ward.Session
 	if err := row.Scan(&s.ID, &s.WorkerID, &s.TokenHash, &s.DeviceID, &s.ClientAddr, &s.Country, &s.SiteID, &s.UserAgent,
-		&s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.RevokedAt, &s.RevokeReason); err != nil {
+		&s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.RevokedAt, &s.RevokeReason, &s.Method); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()

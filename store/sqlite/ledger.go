@@ -191,7 +191,8 @@ func (s *LedgerStore) AppendLedger(ctx context.Context, leaves []ward.LedgerLeaf
 		}
 		return fmt.Errorf("insert ledger nodes: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	// The ledger is no watched table: skip the change feed's drain.
+	if err := tx.commitUnwatched(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
@@ -577,7 +578,7 @@ func (s *LedgerStore) SaveCheckpoint(ctx context.Context, c *ward.LedgerCheckpoi
 		VALUES (?, ?, ?, ?, ?)`, int64(cp.Size), cp.Root, cp.Note, formatTime(cp.CreatedAt), formatTime(cp.LastEventAt)); err != nil {
 		return fmt.Errorf("insert checkpoint: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.commitUnwatched(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	*c = cp

@@ -24,13 +24,13 @@ func NewSessionService(db *DB) *SessionService {
 }
 
 const sessionCols = `id, worker_id, token_hash, device_id, client_addr, country, site_id, user_agent,
-	created_at, last_seen_at, expires_at, revoked_at, revoke_reason`
+	created_at, last_seen_at, expires_at, revoked_at, revoke_reason, method`
 
 func scanSession(s scanner) (*ward.Session, error) {
 	var v ward.Session
 	if err := s.Scan(&v.ID, &v.WorkerID, &v.TokenHash, &v.DeviceID, &v.ClientAddr, &v.Country, refDest{&v.SiteID},
 		&v.UserAgent, timeDest{&v.CreatedAt}, timeDest{&v.LastSeenAt}, timeDest{&v.ExpiresAt},
-		timePtrDest{&v.RevokedAt}, &v.RevokeReason); err != nil {
+		timePtrDest{&v.RevokedAt}, &v.RevokeReason, &v.Method); err != nil {
 		return nil, err
 	}
 	return &v, nil
@@ -106,9 +106,9 @@ func (s *SessionService) CreateSession(ctx context.Context, sess *ward.Session) 
 	}
 	c.ID = ward.NewID(ward.PrefixSession, tx.now)
 	c.CreatedAt, c.LastSeenAt = tx.now, tx.now
-	if _, err := tx.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '')`,
+	if _, err := tx.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', ?)`,
 		c.ID, c.WorkerID, c.TokenHash, c.DeviceID, c.ClientAddr, c.Country, nullString(c.SiteID), c.UserAgent,
-		formatTime(c.CreatedAt), formatTime(c.LastSeenAt), formatTime(c.ExpiresAt)); err != nil {
+		formatTime(c.CreatedAt), formatTime(c.LastSeenAt), formatTime(c.ExpiresAt), c.Method); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

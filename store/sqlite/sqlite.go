@@ -17,6 +17,12 @@
 // ("2006-01-02T15:04:05.000000Z"), which sorts in time order and matches
 // PostgreSQL's precision, so both drivers round-trip the same values. Every
 // time a service returns is in UTC and truncated to microseconds.
+//
+// # Change feed
+//
+// Triggers on the watched tables record each change in the same
+// transaction; Tx.Commit hands them to the [ChangeFeed]'s subscribers
+// before the writing call returns (see [Tx.Commit]).
 package sqlite
 
 import (
@@ -70,6 +76,8 @@ type DB struct {
 	Now func() time.Time
 
 	applied []string // migrations the last Open applied
+
+	changes ChangeFeed
 }
 
 // NewDB returns a DB for dsn, a file path or MemoryDSN. Call Open before use.
@@ -310,8 +318,17 @@ func (db *DB) Services() ward.Services {
 		Sessions:      NewSessionService(db),
 		Alerts:        NewAlertService(db),
 		Submissions:   NewSubmissionService(db),
+		Credentials:   NewCredentialService(db),
+		LoginFailures: NewLoginFailureService(db),
+		Devices:       NewDeviceService(db),
+		APITokens:     NewAPITokenService(db),
+		Onboarding:    NewOnboardingService(db),
+		Changes:       db.Changes(),
 	}
 }
+
+// Changes returns the feed of changes committed through db.
+func (db *DB) Changes() *ChangeFeed { return &db.changes }
 
 // BeginTx starts a transaction. A read-only transaction (opts.ReadOnly)
 // runs on the read pool; any other takes the write connection and SQLite's
@@ -322,21 +339,23 @@ func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 		return nil, errors.New("sqlite: database not open")
 	}
 	pool := db.db
-	if opts != nil && opts.ReadOnly {
+	readOnly := opts != nil && opts.ReadOnly
+	if readOnly {
 		pool = db.rdb
 	}
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, now: canon.Time(db.Now())}, nil
+	return &Tx{Tx: tx, db: db, now: canon.Time(db.Now()), readOnly: readOnly}, nil
 }
 
 // Tx is a transaction with the time of the operation it serves.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db       *DB
+	now      time.Time
+	readOnly bool // no writes, so Commit has no changes to deliver
 }
 
 // readOnly are the options of the transactions of Find methods.
@@ -368,16 +387,19 @@ func nullString(s string) any {
 // uniqueErrors names the field and message for each UNIQUE constraint, by
 // the columns SQLite reports.
 var uniqueErrors = map[string]struct{ field, message string }{
-	"organizations.singleton":     {"", "The organization exists."},
-	"vendors.name":                {"name", "A vendor with this name exists."},
-	"sites.vendor_id, sites.name": {"name", "The vendor has a site with this name."},
-	"teams.vendor_id, teams.name": {"name", "The vendor has a team with this name."},
-	"workers.username":            {"username", "This username is taken; usernames are never reused."},
-	"workers.external_id":         {"external_id", "Another worker has this external ID."},
-	"schedules.name":              {"name", "A schedule with this name exists."},
-	"queues.name":                 {"name", "A queue with this name exists."},
-	"tasks.external_id":           {"external_id", "Another task has this external ID."},
-	"sessions.token_hash":         {"token_hash", "A session with this token exists."},
+	"organizations.singleton":             {"", "The organization exists."},
+	"vendors.name":                        {"name", "A vendor with this name exists."},
+	"sites.vendor_id, sites.name":         {"name", "The vendor has a site with this name."},
+	"teams.vendor_id, teams.name":         {"name", "The vendor has a team with this name."},
+	"workers.username":                    {"username", "This username is taken; usernames are never reused."},
+	"workers.external_id":                 {"external_id", "Another worker has this external ID."},
+	"schedules.name":                      {"name", "A schedule with this name exists."},
+	"queues.name":                         {"name", "A queue with this name exists."},
+	"tasks.external_id":                   {"external_id", "Another task has this external ID."},
+	"sessions.token_hash":                 {"token_hash", "A session with this token exists."},
+	"devices.worker_id, devices.identity": {"identity", "The worker has this device enrolled."},
+	"api_tokens.token_hash":               {"token_hash", "A token with this hash exists."},
+	"webauthn_credentials.id":             {"id", "This security key is registered already."},
 }
 
 // mapError turns a UNIQUE or primary key violation into ECONFLICT. Other

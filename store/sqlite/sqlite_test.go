@@ -46,6 +46,22 @@ func opened(db *sqlite.DB) storetest.Opened {
 			defer mu.Unlock()
 			now = t
 		},
+		Exec: func(ctx context.Context, rollback bool, stmts ...string) error {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			for _, s := range stmts {
+				if _, err := tx.ExecContext(ctx, s); err != nil {
+					return err
+				}
+			}
+			if rollback {
+				return tx.Rollback()
+			}
+			return tx.Commit()
+		},
 	}
 }
 
@@ -106,7 +122,7 @@ func TestDB_Migrate(t *testing.T) {
 	version, err := db.Version(t.Context())
 	if err != nil {
 		t.Fatal(err)
-	} else if got, want := version, "0003_coding_review.sql"; got != want {
+	} else if got, want := version, "0004_identity.sql"; got != want {
 		t.Fatalf("Version=%q, want %q", got, want)
 	}
 

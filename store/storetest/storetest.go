@@ -67,6 +67,12 @@ type Opened struct {
 	SetNow func(time.Time)
 	// Ledger is the store's audit ledger, on the same database.
 	Ledger ward.LedgerStore
+	// Exec runs stmts (SQL both drivers accept, without arguments) in one
+	// transaction of the driver's write path, then commits it, or rolls it
+	// back when rollback is set. The change feed tests use it for what no
+	// service method does: deleting rows and rolling back a transaction
+	// that changed some. They are skipped when Exec is nil.
+	Exec func(ctx context.Context, rollback bool, stmts ...string) error
 }
 
 // test is one named conformance test. Names read Entity/Operation/Outcome.
@@ -93,6 +99,12 @@ func Run(t *testing.T, open func(tb testing.TB) Opened) {
 		submissionTests,
 		listTests(),
 		ledgerTests,
+		credentialTests,
+		loginFailureTests,
+		deviceTests,
+		apiTokenTests,
+		onboardingTests,
+		changeTests,
 	}
 	seen := make(map[string]bool)
 	for _, g := range groups {
@@ -121,6 +133,7 @@ type env struct {
 	t *testing.T
 	ward.Services
 	ledger ward.LedgerStore
+	exec   func(ctx context.Context, rollback bool, stmts ...string) error
 	setNow func(time.Time)
 	now    time.Time
 	// ctx carries an admin principal whose subject is actor.
@@ -138,7 +151,7 @@ func newEnv(t *testing.T, o Opened) *env {
 	if o.SetNow == nil {
 		t.Fatal("storetest: Opened.SetNow is nil")
 	}
-	e := &env{t: t, Services: o.Services, ledger: o.Ledger, setNow: o.SetNow}
+	e := &env{t: t, Services: o.Services, ledger: o.Ledger, exec: o.Exec, setNow: o.SetNow}
 	e.ctx = ward.NewContextWithPrincipal(t.Context(), &ward.Principal{Subject: actor, Role: ward.RoleAdmin})
 	e.setClock(t0)
 	return e
