@@ -79,14 +79,14 @@ type field struct {
 }
 
 type resInfo struct {
-	typ, id        string
-	fields         []field
-	contained      []*resInfo
-	label          bool
-	sensitive      bool
-	inCompartment  bool
-	start, end     int
-	entries        []entry // Bundle only
+	typ, id       string
+	fields        []field
+	contained     []*resInfo
+	label         bool
+	sensitive     bool
+	inCompartment bool
+	start, end    int
+	entries       []entry // Bundle only
 }
 
 type entry struct {

@@ -45,10 +45,15 @@ func (s *Server) authenticate(r *http.Request) (*ward.Principal, error) {
 
 var errUnauthenticated = ward.Errorf(ward.EUNAUTHORIZED, "A valid bearer token is required.")
 
-// adminTokenAuth is the default authenticator: only AdminToken is accepted.
+// adminTokenAuth is the default authenticator: the admin token, else a
+// login session when Identity is set.
 func (s *Server) adminTokenAuth(r *http.Request) (*ward.Principal, error) {
-	if tok, ok := bearerToken(r); ok && tokenEqual(tok, s.AdminToken) {
+	tok, ok := bearerToken(r)
+	if ok && tokenEqual(tok, s.AdminToken) {
 		return &ward.Principal{Subject: AdminSubject, Role: ward.RoleAdmin}, nil
+	}
+	if ok && s.Identity != nil {
+		return s.Identity.AuthenticateToken(r, tok)
 	}
 	return nil, errUnauthenticated
 }
@@ -97,12 +102,14 @@ const (
 	// review queue, write is a review.
 	resReviews resource = "reviews"
 	resAudit   resource = "audit"
+	// resTokens are system bearer tokens (SCIM clients, signal sources).
+	resTokens resource = "tokens"
 )
 
 var allResources = []resource{
 	resOrganization, resVendors, resSites, resTeams, resWorkers, resSchedules,
 	resQueues, resTasks, resGrants, resSessions, resAlerts, resSubmissions,
-	resCoding, resReviews, resAudit,
+	resCoding, resReviews, resAudit, resTokens,
 }
 
 // scope is how much of a resource a role reaches. Do not reorder: a larger
@@ -125,8 +132,10 @@ type rights struct{ read, write scope }
 var roleTable = map[ward.Role]map[resource]rights{
 	ward.RoleAdmin: every(rights{read: scopeAll, write: scopeAll}),
 	// Compliance reviews flagged charts; the auditor only reads.
-	ward.RoleCompliance: with(every(rights{read: scopeAll}), resReviews, rights{read: scopeAll, write: scopeAll}),
-	ward.RoleAuditor:    every(rights{read: scopeAll}),
+	// Compliance may also end a session, as the monitor's response does.
+	ward.RoleCompliance: with(with(every(rights{read: scopeAll}), resReviews, rights{read: scopeAll, write: scopeAll}),
+		resSessions, rights{read: scopeAll, write: scopeAll}),
+	ward.RoleAuditor: every(rights{read: scopeAll}),
 	ward.RoleSupervisor: {
 		resWorkers: {read: scopeVendor, write: scopeVendor},
 		resSites:   {read: scopeVendor},

@@ -33,6 +33,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wardhq/ward"
+	"github.com/wardhq/ward/routing"
 )
 
 // Timeouts of the underlying net/http server. ReadTimeout and WriteTimeout
@@ -101,6 +102,32 @@ type Server struct {
 	// EUNAUTHORIZED when the request carries no valid credential. Nil means
 	// the default, which accepts only AdminToken.
 	Authenticate func(r *http.Request) (*ward.Principal, error)
+
+	// Identity logs people in and validates their sessions. Nil: only
+	// the admin token authenticates, and /api/v1/login answers 501.
+	Identity Identity
+
+	// SSO, when set, offers login through the organization's OpenID
+	// Connect provider; Passkeys, login and registration of security keys.
+	SSO      SSO
+	Passkeys Passkeys
+
+	// Lifecycle runs onboarding, activation, suspension and offboarding.
+	// Nil: worker transitions go straight to the store, without the
+	// checklist or the end of access.
+	Lifecycle Lifecycle
+
+	// OnSessionEnd, when set, is called after a session ends through the
+	// API (logout, revocation) to end the grants it was using.
+	OnSessionEnd func(ctx context.Context, workerID, reason string) error
+
+	// Router hands out tasks and their grants; Profiles are the task-type
+	// profiles it serves. Nil: those routes answer 501.
+	Router   Router
+	Profiles *routing.Profiles
+
+	// TOTPIssuer names ward in authenticator apps; default "ward".
+	TOTPIssuer string
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -184,6 +211,8 @@ func (s *Server) build() http.Handler {
 		{svc.Submissions != nil, s.registerSubmissionRoutes},
 		{s.Coder != nil && svc.Submissions != nil && svc.Workers != nil, s.registerCodingRoutes},
 		{s.AuditLog != nil, s.registerAuditRoutes},
+		{svc.Tasks != nil && svc.Workers != nil, s.registerRoutingRoutes},
+		{svc.Credentials != nil && svc.Devices != nil && svc.APITokens != nil && svc.Workers != nil && svc.Sessions != nil, s.registerCredentialRoutes},
 	} {
 		if res.present {
 			res.register(api)
@@ -195,6 +224,7 @@ func (s *Server) build() http.Handler {
 
 	root := newRouter()
 	s.registerOpsRoutes(root)
+	s.registerLoginRoutes(root)
 	// The API's route is labelled before authentication, so that 401s
 	// are counted by route too.
 	root.Handle(apiPrefix, apiHeaders(api.label(s.authenticated(s.auditChanges(api)))))

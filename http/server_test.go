@@ -43,6 +43,9 @@ type Server struct {
 	Sessions      mock.SessionService
 	Alerts        mock.AlertService
 	Submissions   mock.SubmissionService
+	Credentials   mock.CredentialService
+	Devices       mock.DeviceService
+	APITokens     mock.APITokenService
 
 	Logs *syncBuffer
 }
@@ -71,6 +74,9 @@ func MustNewServer(tb testing.TB) *Server {
 		Sessions:      &s.Sessions,
 		Alerts:        &s.Alerts,
 		Submissions:   &s.Submissions,
+		Credentials:   &s.Credentials,
+		Devices:       &s.Devices,
+		APITokens:     &s.APITokens,
 	}
 	return s
 }

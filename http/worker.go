@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -90,6 +91,10 @@ func (s *Server) handleWorkerCreate(w http.ResponseWriter, r *http.Request) {
 			Error(w, r, &ward.Error{Code: ward.EFORBIDDEN, Field: "status", Message: "New staff start as invited; only an administrator may import a status."})
 			return
 		}
+	}
+	if s.Lifecycle != nil && wk.Status != "" && wk.Status != ward.WorkerInvited && wk.Status != ward.WorkerOnboarding {
+		Error(w, r, &ward.Error{Code: ward.EUNPROCESSABLE, Field: "status", Message: "New staff start as invited or onboarding; they become active through the onboarding checklist."})
+		return
 	}
 	if err := s.Services.Workers.CreateWorker(r.Context(), &wk); err != nil {
 		Error(w, r, err)
@@ -192,10 +197,27 @@ func (s *Server) handleWorkerTransition(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 	}
-	wk, err := s.Services.Workers.TransitionWorker(r.Context(), id, req.To, req.Reason)
+	wk, err := s.transitionWorker(r.Context(), id, req.To, req.Reason)
 	if err != nil {
 		Error(w, r, err)
 		return
 	}
 	writeJSON(w, r, http.StatusOK, wk)
+}
+
+// transitionWorker moves a worker through the lifecycle. With a Lifecycle,
+// activation requires the onboarding checklist, and suspension and
+// offboarding end the worker's sessions and grants at once.
+func (s *Server) transitionWorker(ctx context.Context, id string, to ward.WorkerStatus, reason string) (*ward.Worker, error) {
+	if s.Lifecycle != nil {
+		switch to {
+		case ward.WorkerActive:
+			return s.Lifecycle.Activate(ctx, id, reason)
+		case ward.WorkerSuspended:
+			return s.Lifecycle.Suspend(ctx, id, reason)
+		case ward.WorkerOffboarded:
+			return s.Lifecycle.Offboard(ctx, id, reason)
+		}
+	}
+	return s.Services.Workers.TransitionWorker(ctx, id, to, reason)
 }

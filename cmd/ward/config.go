@@ -49,7 +49,44 @@ type Config struct {
 		// BearerTokenFile holds a static bearer token ward presents to the
 		// EHR (its own credential, never a worker's).
 		BearerTokenFile string `yaml:"bearer_token_file"`
+		// OAuth2 client credentials (RFC 6749 §4.4), when TokenURL is set.
+		OAuth2 struct {
+			TokenURL         string   `yaml:"token_url"`
+			ClientID         string   `yaml:"client_id"`
+			ClientSecretFile string   `yaml:"client_secret_file"`
+			Scopes           []string `yaml:"scopes"`
+		} `yaml:"oauth2"`
+		// SMART Backend Services (RFC 7523 signed JWT assertion), when
+		// TokenURL is set.
+		SMART struct {
+			TokenURL       string   `yaml:"token_url"`
+			ClientID       string   `yaml:"client_id"`
+			PrivateKeyFile string   `yaml:"private_key_file"`
+			KeyID          string   `yaml:"key_id"`
+			Scopes         []string `yaml:"scopes"`
+		} `yaml:"smart"`
+		// Timeout bounds one exchange with the EHR through the gateway.
+		Timeout string `yaml:"timeout"`
 	} `yaml:"ehr"`
+
+	// PublicURL is ward's address as workers reach it, e.g.
+	// https://ward.hospital.example: FHIR paging links point there.
+	PublicURL string `yaml:"public_url"`
+
+	Policy struct {
+		// Dir holds the organization's Cedar policies (*.cedar).
+		Dir string `yaml:"dir"`
+	} `yaml:"policy"`
+
+	Routing struct {
+		ValueSetsFile string `yaml:"valuesets_file"`
+		ProfilesFile  string `yaml:"profiles_file"`
+		GrantMaxTTL   string `yaml:"grant_max_ttl"`
+	} `yaml:"routing"`
+
+	Intake struct {
+		CursorFile string `yaml:"cursor_file"`
+	} `yaml:"intake"`
 
 	Organization struct {
 		Name     string `yaml:"name"`
@@ -161,6 +198,9 @@ func DefaultConfig() Config {
 	c.Ledger.Origin = "ward.example/ledger"
 	c.Ledger.CheckpointInterval = "1s"
 	c.Coding.LLM.Timeout = "20s"
+	c.EHR.Timeout = "30s"
+	c.Routing.GrantMaxTTL = "4h"
+	c.Intake.CursorFile = "ward-intake.cursor"
 	c.Identity.IdleTimeout = "15m"
 	c.Identity.MaxLifetime = "10h"
 	c.Identity.ShiftGrace = "15m"
@@ -171,7 +211,6 @@ func DefaultConfig() Config {
 	c.Identity.Lockout.Duration = "15m"
 	c.Identity.StateKeyFile = "ward-state.key"
 	c.Identity.WebAuthn.RPName = "ward"
-	c.Identity.OIDC.MFAMethods = []string{"mfa", "otp", "hwk", "swk", "sc", "fido"}
 	c.Identity.OIDC.UsernameClaim = "preferred_username"
 	c.Audit.Syslog.Format = "cef"
 	c.Audit.Syslog.CursorFile = "ward-syslog.cursor"
@@ -266,6 +305,19 @@ var envVars = []struct {
 	{"WARD_METRICS_TOKEN", "metrics_token", func(c *Config, v string) { c.MetricsToken = v }},
 	{"WARD_EHR_BASE_URL", "ehr.base_url", func(c *Config, v string) { c.EHR.BaseURL = v }},
 	{"WARD_EHR_BEARER_TOKEN_FILE", "ehr.bearer_token_file", func(c *Config, v string) { c.EHR.BearerTokenFile = v }},
+	{"WARD_EHR_OAUTH2_TOKEN_URL", "ehr.oauth2.token_url", func(c *Config, v string) { c.EHR.OAuth2.TokenURL = v }},
+	{"WARD_EHR_OAUTH2_CLIENT_ID", "ehr.oauth2.client_id", func(c *Config, v string) { c.EHR.OAuth2.ClientID = v }},
+	{"WARD_EHR_OAUTH2_CLIENT_SECRET_FILE", "ehr.oauth2.client_secret_file", func(c *Config, v string) { c.EHR.OAuth2.ClientSecretFile = v }},
+	{"WARD_EHR_SMART_TOKEN_URL", "ehr.smart.token_url", func(c *Config, v string) { c.EHR.SMART.TokenURL = v }},
+	{"WARD_EHR_SMART_CLIENT_ID", "ehr.smart.client_id", func(c *Config, v string) { c.EHR.SMART.ClientID = v }},
+	{"WARD_EHR_SMART_PRIVATE_KEY_FILE", "ehr.smart.private_key_file", func(c *Config, v string) { c.EHR.SMART.PrivateKeyFile = v }},
+	{"WARD_EHR_TIMEOUT", "ehr.timeout", func(c *Config, v string) { c.EHR.Timeout = v }},
+	{"WARD_PUBLIC_URL", "public_url", func(c *Config, v string) { c.PublicURL = v }},
+	{"WARD_POLICIES", "policy.dir", func(c *Config, v string) { c.Policy.Dir = v }},
+	{"WARD_ROUTING_VALUESETS_FILE", "routing.valuesets_file", func(c *Config, v string) { c.Routing.ValueSetsFile = v }},
+	{"WARD_ROUTING_PROFILES_FILE", "routing.profiles_file", func(c *Config, v string) { c.Routing.ProfilesFile = v }},
+	{"WARD_ROUTING_GRANT_MAX_TTL", "routing.grant_max_ttl", func(c *Config, v string) { c.Routing.GrantMaxTTL = v }},
+	{"WARD_INTAKE_CURSOR_FILE", "intake.cursor_file", func(c *Config, v string) { c.Intake.CursorFile = v }},
 	{"WARD_ORGANIZATION_NAME", "organization.name", func(c *Config, v string) { c.Organization.Name = v }},
 	{"WARD_ORGANIZATION_TIME_ZONE", "organization.time_zone", func(c *Config, v string) { c.Organization.TimeZone = v }},
 	{"WARD_LEDGER_KEY_FILE", "ledger.key_file", func(c *Config, v string) { c.Ledger.KeyFile = v }},
@@ -413,6 +465,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := c.validateIdentity(); err != nil {
+		return err
+	}
+	if err := c.validateGateway(); err != nil {
 		return err
 	}
 	if c.Organization.TimeZone != "" {

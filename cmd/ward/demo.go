@@ -39,6 +39,7 @@ type DemoCommand struct {
 	ledger *ledger.Ledger
 	ehr    *http.Server
 	server *wardhttp.Server
+	access *access
 }
 
 // The demo's ledger key lives in its directory, named for its origin.
@@ -126,10 +127,6 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 		return err
 	}
 	services := c.db.Services()
-	users, err := seedDemo(ctx, services, ehr, c.Now(), prev)
-	if err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
-	}
 
 	cfg := DefaultConfig()
 	cfg.Addr = c.Addr
@@ -139,6 +136,13 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 	}
 	cfg.Ledger.KeyFile = filepath.Join(c.Dir, demoKeyFile)
 	cfg.Ledger.Origin = demoLedgerOrigin
+	// A browser presents no VDI device identity, and the demo's vendors
+	// sit in documentation address ranges that no GeoIP database knows.
+	cfg.Identity.Device.RequireEnrolled = false
+	cfg.Identity.Geo.Networks = demoGeoNetworks
+	cfg.Identity.StateKeyFile = filepath.Join(c.Dir, "state.key")
+	cfg.EHR.BaseURL = ehrURL
+	cfg.PublicURL = "http://" + c.Addr
 	if c.ledger, err = openLedger(ctx, c.logger, c.db, cfg, nil); err != nil {
 		return err
 	}
@@ -146,6 +150,16 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 	registerLedgerMetrics(c.server.Registry, c.ledger)
 	c.server.Auditor = c.ledger
 	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
+	if c.access, err = openAccess(ctx, c.logger, cfg, services, c.ledger, c.server, accessOptions{demo: true}); err != nil {
+		return err
+	}
+	users, err := seedDemo(ctx, services, c.access.lifecycle, ehr, c.Now(), prev)
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+	if err := c.access.router.Load(ctx); err != nil {
+		return err
+	}
 	cfg.Store.DSN = dbPath // imported code sets live beside the demo's database
 	coder, err := newCoder(cfg, c.logger)
 	if err != nil {
@@ -209,6 +223,7 @@ func (c *DemoCommand) Close() error {
 	if c.server != nil {
 		keep(c.server.Close())
 	}
+	keep(c.access.Close())
 	if c.ehr != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		keep(c.ehr.Shutdown(ctx))

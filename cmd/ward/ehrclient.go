@@ -4,22 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/oauth2"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/wardhq/ward"
 )
 
-// ehrClient reads from the EHR's FHIR R4 API with ward's own credentials.
-// The gateway issue extends how ward authenticates to the EHR (OAuth2
-// client credentials, SMART Backend Services); until then a static bearer
-// token, or none for the demo EHR.
+// ehrClient reads from the EHR's FHIR R4 API with ward's own credentials
+// (a static bearer token, OAuth2 client credentials or SMART Backend
+// Services, carried by the client's transport), or none for the demo EHR.
 type ehrClient struct {
 	base   string
-	token  string
 	client *http.Client
 }
 
@@ -28,12 +26,14 @@ func newEHRClient(cfg Config) (*ehrClient, error) {
 		return nil, nil
 	}
 	c := &ehrClient{base: strings.TrimSuffix(cfg.EHR.BaseURL, "/"), client: &http.Client{Timeout: 10 * time.Second}}
-	if cfg.EHR.BearerTokenFile != "" {
-		b, err := os.ReadFile(cfg.EHR.BearerTokenFile)
-		if err != nil {
-			return nil, &ConfigError{Field: "ehr.bearer_token_file", Value: cfg.EHR.BearerTokenFile, Err: err}
-		}
-		c.token = strings.TrimSpace(string(b))
+	// ward's own credentials, whichever kind is configured, ride on the
+	// transport, so every read of the EHR carries them.
+	ts, err := cfg.ehrCredentials()
+	if err != nil {
+		return nil, err
+	}
+	if ts != nil {
+		c.client.Transport = &oauth2.Transport{Source: ts, Base: http.DefaultTransport}
 	}
 	return c, nil
 }
@@ -50,9 +50,6 @@ func (c *ehrClient) Demographics(ctx context.Context, patientRef string) (ward.D
 		return ward.Date{}, "", err
 	}
 	req.Header.Set("Accept", "application/fhir+json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return ward.Date{}, "", ward.Errorf(ward.EUNAVAILABLE, "The EHR could not be reached.")

@@ -16,10 +16,9 @@ func TestEHRClient_Demographics(t *testing.T) {
 	}
 	srv := httptest.NewServer(ehr)
 	defer srv.Close()
-	c, err := newEHRClient(Config{EHR: struct {
-		BaseURL         string `yaml:"base_url"`
-		BearerTokenFile string `yaml:"bearer_token_file"`
-	}{BaseURL: srv.URL}})
+	cfg := DefaultConfig()
+	cfg.EHR.BaseURL = srv.URL
+	c, err := newEHRClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,11 @@ Commands:
 	migrate   apply pending database migrations and exit
 	audit     verify the audit ledger, prove entries, export and report
 	codes     check coded charts against the code sets and the note; import code sets
+	policy    validate the organization's Cedar policies; run policy test cases
+	tasks     import tasks from NDJSON or CSV, tagged from the EHR
+	intake    make tasks of the encounters the EHR updated since a cursor
+	tags      explain a task's sensitivity tags from the EHR's data
+	bench     run end-to-end benchmarks (ward bench gateway)
 	version   print the version
 	help      show help for a command
 
@@ -107,6 +112,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return (&AuditCommand{Main: m}).Run(ctx, rest)
 	case "codes":
 		return (&CodesCommand{Main: m}).Run(ctx, rest)
+	case "policy":
+		return (&PolicyCommand{Main: m}).Run(ctx, rest)
+	case "tasks":
+		return (&TasksCommand{Main: m}).Run(ctx, rest)
+	case "intake":
+		return (&IntakeCommand{Main: m}).Run(ctx, rest)
+	case "tags":
+		return (&TagsCommand{Main: m}).Run(ctx, rest)
+	case "bench":
+		return (&BenchCommand{Main: m}).Run(ctx, rest)
 	case "", "help", "-h", "--help", "-help":
 		if len(rest) > 0 && cmd == "help" {
 			return m.Run(ctx, []string{rest[0], "-h"})

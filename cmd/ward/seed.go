@@ -8,6 +8,7 @@ import (
 
 	"github.com/wardhq/ward"
 	"github.com/wardhq/ward/ehrdemo"
+	"github.com/wardhq/ward/identity/onboarding"
 )
 
 // The demo's organization. Everything below is synthetic.
@@ -74,18 +75,21 @@ var demoSchedules = []ward.Schedule{
 
 var demoWorkers = []struct {
 	username, given, family, role, vendor, team, schedule, country, address string
+	pending                                                                 bool // still onboarding
 }{
-	{"joy.santos", "Joy", "Santos", "worker", offshoreName, "Manila outpatient coding", demoAllDay, "PH", ""},
-	{"miguel.reyes", "Miguel", "Reyes", "worker", offshoreName, "Manila outpatient coding", demoManilaDay, "PH", ""},
-	{"ana.cruz", "Ana", "Cruz", "worker", offshoreName, "Manila prior authorization", demoAllDay, "PH", ""},
-	{"priya.sharma", "Priya", "Sharma", "worker", offshoreName, "Pune denials and coding", demoAllDay, "IN", ""},
-	{"arjun.patel", "Arjun", "Patel", "worker", offshoreName, "Pune denials and coding", demoPuneNight, "IN", ""},
-	{"dana.carter", "Dana", "Carter", "worker", domesticName, "Springfield sensitive charts", demoAllDay, "US", "14 Elm Street, Springfield, MA 01103"},
-	{"sam.okafor", "Sam", "Okafor", "worker", domesticName, "Springfield sensitive charts", demoOnLeave, "US", ""},
-	{"lea.bautista", "Lea", "Bautista", "supervisor", offshoreName, "", demoAllDay, "PH", ""},
-	{"grace.whitfield", "Grace", "Whitfield", "compliance", "", "", "", "US", ""},
-	{"omar.haddad", "Omar", "Haddad", "auditor", "", "", "", "US", ""},
-	{"ward.admin", "Avery", "Admin", "admin", "", "", "", "US", ""},
+	{"joy.santos", "Joy", "Santos", "worker", offshoreName, "Manila outpatient coding", demoAllDay, "PH", "", false},
+	{"miguel.reyes", "Miguel", "Reyes", "worker", offshoreName, "Manila outpatient coding", demoManilaDay, "PH", "", false},
+	{"ana.cruz", "Ana", "Cruz", "worker", offshoreName, "Manila prior authorization", demoAllDay, "PH", "", false},
+	{"priya.sharma", "Priya", "Sharma", "worker", offshoreName, "Pune denials and coding", demoAllDay, "IN", "", false},
+	{"arjun.patel", "Arjun", "Patel", "worker", offshoreName, "Pune denials and coding", demoPuneNight, "IN", "", false},
+	{"dana.carter", "Dana", "Carter", "worker", domesticName, "Springfield sensitive charts", demoAllDay, "US", "14 Elm Street, Springfield, MA 01103", false},
+	{"sam.okafor", "Sam", "Okafor", "worker", domesticName, "Springfield sensitive charts", demoOnLeave, "US", "", false},
+	{"lea.bautista", "Lea", "Bautista", "supervisor", offshoreName, "", demoAllDay, "PH", "", false},
+	{"grace.whitfield", "Grace", "Whitfield", "compliance", "", "", "", "US", "", false},
+	{"omar.haddad", "Omar", "Haddad", "auditor", "", "", "", "US", "", false},
+	{"ward.admin", "Avery", "Admin", "admin", "", "", "", "US", "", false},
+	// A new hire half-way through onboarding: no device, MFA or approval yet.
+	{"nina.flores", "Nina", "Flores", "worker", offshoreName, "Manila outpatient coding", demoManilaDay, "PH", "", true},
 }
 
 var demoQueues = []ward.Queue{
@@ -107,7 +111,7 @@ var securityTags = map[string]string{
 
 // seedDemo creates what is missing of the demo's data and returns its
 // logins. It is idempotent: each record is found by its natural key first.
-func seedDemo(ctx context.Context, s ward.Services, ehr *ehrdemo.Server, now time.Time, prev DemoCredentials) ([]DemoUser, error) {
+func seedDemo(ctx context.Context, s ward.Services, lc *onboarding.Service, ehr *ehrdemo.Server, now time.Time, prev DemoCredentials) ([]DemoUser, error) {
 	ctx = ward.NewContextWithPrincipal(ctx, &ward.Principal{Subject: "demo-seed", Role: ward.RoleAdmin})
 	if _, err := s.Organizations.FindOrganization(ctx); ward.ErrorCode(err) == ward.ENOTFOUND {
 		if err := s.Organizations.SetOrganization(ctx, &ward.Organization{Name: demoOrgName, TimeZone: demoOrgZone}); err != nil {
@@ -220,18 +224,16 @@ func seedDemo(ctx context.Context, s ward.Services, ehr *ehrdemo.Server, now tim
 			if err := s.Workers.CreateWorker(ctx, w); err != nil {
 				return nil, fmt.Errorf("worker %s: %w", d.username, err)
 			}
-			for _, to := range []ward.WorkerStatus{ward.WorkerOnboarding, ward.WorkerActive} {
-				if w, err = s.Workers.TransitionWorker(ctx, w.ID, to, "demo onboarding"); err != nil {
-					return nil, fmt.Errorf("worker %s: %w", d.username, err)
-				}
+		}
+		u, ok := prevUsers[d.username]
+		if !ok || u.Password == "" || u.TOTPSecret == "" {
+			// New, or the credentials file was lost: issue new factors.
+			if u, err = seedCredentials(ctx, s, w); err != nil {
+				return nil, fmt.Errorf("worker %s: %w", d.username, err)
 			}
 		}
-		u := prevUsers[d.username]
-		if u.Password == "" {
-			u.Password = randomToken(15)
-		}
-		if u.TOTPSecret == "" {
-			u.TOTPSecret = randomToken(20)
+		if w, err = seedOnboarding(ctx, s, lc, w, d.pending, now); err != nil {
+			return nil, fmt.Errorf("worker %s: %w", d.username, err)
 		}
 		du := DemoUser{Username: d.username, Password: u.Password, TOTPSecret: u.TOTPSecret,
 			Role: d.role, Name: d.given + " " + d.family, WorkerID: w.ID, Vendor: d.vendor, Team: d.team,

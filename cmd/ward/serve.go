@@ -30,6 +30,7 @@ type ServeCommand struct {
 	ledger *ledger.Ledger
 	syslog *export.Forwarder
 	server *wardhttp.Server
+	access *access
 }
 
 // Run parses flags, starts ward and blocks until ctx is done.
@@ -122,6 +123,9 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 		return err
 	} else if ehr != nil {
 		c.server.Patients = ehr
+	}
+	if c.access, err = openAccess(ctx, c.logger, c.Config, services, c.ledger, c.server, accessOptions{}); err != nil {
+		return err
 	}
 	if err := c.server.Open(); err != nil {
 		return err
@@ -231,6 +235,9 @@ func (c *ServeCommand) Close() error {
 		if err := c.server.Close(); err != nil && first == nil {
 			first = err
 		}
+	}
+	if err := c.access.Close(); err != nil && first == nil {
+		first = err
 	}
 	if c.syslog != nil {
 		if err := c.syslog.Close(); err != nil && first == nil {
