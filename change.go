@@ -7,7 +7,7 @@ package ward
 type Change struct {
 	// Table is the store's name for the kind of record: "sessions",
 	// "grants", "workers", "vendors", "sites", "teams", "schedules",
-	// "tasks", "devices", "api_tokens", "credentials", "onboarding_steps".
+	// "tasks", "devices", "api_tokens", "credentials", "onboarding_records".
 	// ChangeAll means "anything may have changed": reload everything
 	// (sent after a replica's change listener reconnects, since changes
 	// made while it was away were not delivered).

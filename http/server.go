@@ -125,6 +125,10 @@ type Server struct {
 	// profiles it serves. Nil: those routes answer 501.
 	Router   Router
 	Profiles *routing.Profiles
+	// Intake, when set, creates tasks posted to /api/v1/tasks with their
+	// sensitivity tags computed from the EHR's data; nil stores them as
+	// posted.
+	Intake func(ctx context.Context, t *ward.Task) error
 
 	// TOTPIssuer names ward in authenticator apps; default "ward".
 	TOTPIssuer string

@@ -81,7 +81,11 @@ func (s *Server) handleTaskCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.ID, t.Transitions, t.CreatedAt, t.UpdatedAt = "", nil, time.Time{}, time.Time{} // ward sets these
-	if err := s.Services.Tasks.CreateTask(r.Context(), &t); err != nil {
+	create := s.Services.Tasks.CreateTask
+	if s.Intake != nil {
+		create = s.Intake
+	}
+	if err := create(r.Context(), &t); err != nil {
 		Error(w, r, err)
 		return
 	}

@@ -38,6 +38,9 @@ type Config struct {
 	// AdminTokenFile, when set, is read instead (first line).
 	AdminToken     string `yaml:"admin_token"`
 	AdminTokenFile string `yaml:"admin_token_file"`
+	// AdminTokenDisabled turns the bootstrap token off once administrators
+	// log in as themselves.
+	AdminTokenDisabled bool `yaml:"admin_token_disabled"`
 
 	// MetricsToken, when set, lets a Prometheus scraper read /metrics
 	// without the admin token.
@@ -302,6 +305,7 @@ var envVars = []struct {
 	{"WARD_STORE_DSN", "store.dsn", func(c *Config, v string) { c.Store.DSN = v }},
 	{"WARD_ADMIN_TOKEN", "admin_token", func(c *Config, v string) { c.AdminToken = v }},
 	{"WARD_ADMIN_TOKEN_FILE", "admin_token_file", func(c *Config, v string) { c.AdminTokenFile = v }},
+	{"WARD_ADMIN_TOKEN_DISABLED", "admin_token_disabled", func(c *Config, v string) { c.AdminTokenDisabled = v == "true" || v == "1" }},
 	{"WARD_METRICS_TOKEN", "metrics_token", func(c *Config, v string) { c.MetricsToken = v }},
 	{"WARD_EHR_BASE_URL", "ehr.base_url", func(c *Config, v string) { c.EHR.BaseURL = v }},
 	{"WARD_EHR_BEARER_TOKEN_FILE", "ehr.bearer_token_file", func(c *Config, v string) { c.EHR.BearerTokenFile = v }},
@@ -409,7 +413,9 @@ func (c *Config) Validate() error {
 		line, _, _ := strings.Cut(string(b), "\n")
 		c.AdminToken = strings.TrimSpace(line)
 	}
-	if len(c.AdminToken) < minTokenLen {
+	if c.AdminTokenDisabled {
+		c.AdminToken = ""
+	} else if len(c.AdminToken) < minTokenLen {
 		return &ConfigError{Field: "admin_token", Err: fmt.Errorf("required, at least %d characters (e.g. openssl rand -hex 32); the API is never unauthenticated", minTokenLen)}
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < minTokenLen {

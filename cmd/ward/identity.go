@@ -86,9 +86,11 @@ func openAccess(ctx context.Context, logger *slog.Logger, cfg Config, services w
 		return nil, err
 	}
 	rcfg := routing.Config{Services: services, Auditor: auditor, Profiles: profiles, Tagger: routing.NewTagger(vs), MaxTTL: maxTTL}
+	var fetcher *routing.Fetcher
 	if ehr != nil {
 		// Tags are recomputed from what the EHR holds when a task is taken.
-		rcfg.Fetch = (&routing.Fetcher{Source: &ehrSource{c: ehr}}).Fetch
+		fetcher = &routing.Fetcher{Source: &ehrSource{c: ehr}}
+		rcfg.Fetch = fetcher.Fetch
 	}
 	if a.router, err = routing.New(rcfg); err != nil {
 		a.Close()
@@ -160,6 +162,16 @@ func openAccess(ctx context.Context, logger *slog.Logger, cfg Config, services w
 		}
 	}
 	srv.Router = a.router
+	if fetcher != nil {
+		// A task posted to the API is tagged from the EHR, like an import.
+		srv.Intake = func(ctx context.Context, t *ward.Task) error {
+			in, err := fetcher.Fetch(ctx, t)
+			if err != nil {
+				return err
+			}
+			return a.router.Intake(ctx, t, in)
+		}
+	}
 	srv.Profiles = profiles
 
 	srv.Mount("/scim/v2/", &scim.Handler{
