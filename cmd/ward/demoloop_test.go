@@ -153,6 +153,48 @@ func TestDemo_WorkerLoop(t *testing.T) {
 		}
 	}
 
+	// A vendor's HR system deprovisions a worker through SCIM: the
+	// worker's live session is refused on its very next request.
+	status, login = demoLogin(t, cr, "priya.sharma")
+	if status != 200 {
+		t.Fatalf("priya.sharma login: %d %v", status, login)
+	}
+	priya := login["token"].(string)
+	if status, _ := demoCall(t, "GET", cr.APIBase+"/me", priya, nil, nil); status != 200 {
+		t.Fatalf("priya /me: %d", status)
+	}
+	var vendors struct {
+		Items []struct{ ID, Name string } `json:"items"`
+	}
+	apiGet(t, cr, "/vendors", &vendors)
+	var meridian string
+	for _, v := range vendors.Items {
+		if v.Name == offshoreName {
+			meridian = v.ID
+		}
+	}
+	status, tok := demoCall(t, "POST", cr.APIBase+"/tokens", cr.AdminToken, map[string]string{"name": "Meridian HR", "kind": "scim", "vendor_id": meridian}, nil)
+	if status != 201 {
+		t.Fatalf("SCIM token: %d %v", status, tok)
+	}
+	scimBase := strings.TrimSuffix(cr.APIBase, "/api/v1") + "/scim/v2"
+	scimToken := tok["token"].(string)
+	status, users := demoCall(t, "GET", scimBase+`/Users?filter=userName%20eq%20%22priya.sharma%22`, scimToken, nil, nil)
+	if status != 200 || users["totalResults"].(float64) != 1 {
+		t.Fatalf("SCIM list: %d %v", status, users)
+	}
+	id := users["Resources"].([]any)[0].(map[string]any)["id"].(string)
+	status, patched := demoCall(t, "PATCH", scimBase+"/Users/"+id, scimToken, map[string]any{
+		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []map[string]any{{"op": "replace", "value": map[string]any{"active": false}}},
+	}, nil)
+	if status != 200 || patched["active"] != false {
+		t.Fatalf("SCIM PATCH active:false: %d %v", status, patched)
+	}
+	if status, prob := demoCall(t, "GET", cr.APIBase+"/me", priya, nil, nil); status != 401 {
+		t.Fatalf("after SCIM deprovisioning, the session answered %d %v", status, prob)
+	}
+
 	// The onboarding checklist and lead time, from the CLI.
 	om, stdout, stderr := newTestMain()
 	if code := om.Exit((&OnboardingCommand{Main: om}).Run(context.Background(), []string{"checklist", "nina.flores", "--dsn", cr.Database})); code != 0 {
