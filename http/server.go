@@ -22,6 +22,7 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -132,6 +133,11 @@ type Server struct {
 
 	// TOTPIssuer names ward in authenticator apps; default "ward".
 	TOTPIssuer string
+
+	// TLSConfig, when set, makes Open serve HTTPS. With ClientAuth set to
+	// verify client certificates, a VDI host's certificate identifies the
+	// device a session is bound to.
+	TLSConfig *tls.Config
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -259,6 +265,9 @@ func (s *Server) Open() error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.Addr, err)
 	}
+	if s.TLSConfig != nil {
+		ln = tls.NewListener(ln, s.TLSConfig)
+	}
 	s.ln = ln
 	s.server = &http.Server{
 		Handler:           h,
@@ -279,6 +288,13 @@ func (s *Server) Open() error {
 	return nil
 }
 
+func (s *Server) scheme() string {
+	if s.TLSConfig != nil {
+		return "https://"
+	}
+	return "http://"
+}
+
 // URL returns the base URL the server listens on, such as
 // "http://localhost:8080", or "" when it is not open. An unspecified host
 // (":0", "0.0.0.0:80") is reported as localhost.
@@ -290,12 +306,12 @@ func (s *Server) URL() string {
 	}
 	host, port, err := net.SplitHostPort(s.ln.Addr().String())
 	if err != nil {
-		return "http://" + s.ln.Addr().String()
+		return s.scheme() + s.ln.Addr().String()
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return s.scheme() + net.JoinHostPort(host, port)
 }
 
 // Close stops accepting connections and waits up to ShutdownTimeout for

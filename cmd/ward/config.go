@@ -72,6 +72,15 @@ type Config struct {
 		Timeout string `yaml:"timeout"`
 	} `yaml:"ehr"`
 
+	// TLS, when CertFile is set, makes ward serve HTTPS itself. With
+	// ClientCAFile, VDI hosts may present client certificates that
+	// identify the device a session is bound to.
+	TLS struct {
+		CertFile     string `yaml:"cert_file"`
+		KeyFile      string `yaml:"key_file"`
+		ClientCAFile string `yaml:"client_ca_file"`
+	} `yaml:"tls"`
+
 	// PublicURL is ward's address as workers reach it, e.g.
 	// https://ward.hospital.example: FHIR paging links point there.
 	PublicURL string `yaml:"public_url"`
@@ -316,6 +325,9 @@ var envVars = []struct {
 	{"WARD_EHR_SMART_CLIENT_ID", "ehr.smart.client_id", func(c *Config, v string) { c.EHR.SMART.ClientID = v }},
 	{"WARD_EHR_SMART_PRIVATE_KEY_FILE", "ehr.smart.private_key_file", func(c *Config, v string) { c.EHR.SMART.PrivateKeyFile = v }},
 	{"WARD_EHR_TIMEOUT", "ehr.timeout", func(c *Config, v string) { c.EHR.Timeout = v }},
+	{"WARD_TLS_CERT_FILE", "tls.cert_file", func(c *Config, v string) { c.TLS.CertFile = v }},
+	{"WARD_TLS_KEY_FILE", "tls.key_file", func(c *Config, v string) { c.TLS.KeyFile = v }},
+	{"WARD_TLS_CLIENT_CA_FILE", "tls.client_ca_file", func(c *Config, v string) { c.TLS.ClientCAFile = v }},
 	{"WARD_PUBLIC_URL", "public_url", func(c *Config, v string) { c.PublicURL = v }},
 	{"WARD_POLICIES", "policy.dir", func(c *Config, v string) { c.Policy.Dir = v }},
 	{"WARD_ROUTING_VALUESETS_FILE", "routing.valuesets_file", func(c *Config, v string) { c.Routing.ValueSetsFile = v }},

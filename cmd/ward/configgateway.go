@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -33,6 +34,9 @@ func (c *Config) validateGateway() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" || u.Path != "" && u.Path != "/" {
 			return &ConfigError{Field: "public_url", Value: c.PublicURL, Err: errors.New("want ward's absolute base URL without a path, e.g. https://ward.hospital.example")}
 		}
+	}
+	if _, err := c.tlsConfig(); err != nil {
+		return err
 	}
 	auths := 0
 	if c.EHR.BearerTokenFile != "" {
@@ -174,4 +178,34 @@ func readPrivateKey(path string) (crypto.Signer, error) {
 		return nil, &ConfigError{Field: field, Value: path, Err: errors.New("not an RSA or ECDSA key")}
 	}
 	return s, nil
+}
+
+// tlsConfig returns the server's TLS configuration, or nil for plain HTTP.
+func (c *Config) tlsConfig() (*tls.Config, error) {
+	t := c.TLS
+	if t.CertFile == "" && t.KeyFile == "" && t.ClientCAFile == "" {
+		return nil, nil
+	}
+	if t.CertFile == "" || t.KeyFile == "" {
+		return nil, &ConfigError{Field: "tls.cert_file", Err: errors.New("tls needs both cert_file and key_file")}
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, &ConfigError{Field: "tls.cert_file", Value: t.CertFile, Err: err}
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if t.ClientCAFile != "" {
+		pem, err := os.ReadFile(t.ClientCAFile)
+		if err != nil {
+			return nil, &ConfigError{Field: "tls.client_ca_file", Value: t.ClientCAFile, Err: errors.Unwrap(err)}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, &ConfigError{Field: "tls.client_ca_file", Value: t.ClientCAFile, Err: errors.New("no PEM certificates")}
+		}
+		// A certificate is optional (people on the console have none) but,
+		// when presented, must chain to the VDI CA.
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return cfg, nil
 }

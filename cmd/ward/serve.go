@@ -113,6 +113,9 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 		return err
 	}
 	c.server = newServer(c.logger, services, c.db, c.Config)
+	if c.server.TLSConfig, err = c.Config.tlsConfig(); err != nil {
+		return err
+	}
 	registerLedgerMetrics(c.server.Registry, c.ledger)
 	c.server.Auditor = c.ledger
 	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
