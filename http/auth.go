@@ -133,8 +133,9 @@ var roleTable = map[ward.Role]map[resource]rights{
 	ward.RoleAdmin: every(rights{read: scopeAll, write: scopeAll}),
 	// Compliance reviews flagged charts; the auditor only reads.
 	// Compliance may also end a session, as the monitor's response does.
-	ward.RoleCompliance: with(with(every(rights{read: scopeAll}), resReviews, rights{read: scopeAll, write: scopeAll}),
-		resSessions, rights{read: scopeAll, write: scopeAll}),
+	// Compliance also works alerts (acknowledge, resolve).
+	ward.RoleCompliance: with(with(with(every(rights{read: scopeAll}), resReviews, rights{read: scopeAll, write: scopeAll}),
+		resSessions, rights{read: scopeAll, write: scopeAll}), resAlerts, rights{read: scopeAll, write: scopeAll}),
 	ward.RoleAuditor: every(rights{read: scopeAll}),
 	ward.RoleSupervisor: {
 		resWorkers: {read: scopeVendor, write: scopeVendor},

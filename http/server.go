@@ -241,6 +241,7 @@ func (s *Server) build() http.Handler {
 	for _, mt := range s.mounts {
 		root.Handle(mt.pattern, mt.handler)
 	}
+	s.registerConsoleRoutes(root)
 
 	var h http.Handler = root.label(root)
 	h = secureHeaders(h)

@@ -16,6 +16,18 @@ type auditLog struct {
 	ledger   *ledger.Ledger
 	store    ward.LedgerStore
 	services ward.Services
+	keyFile  string // the signing key; its public half and history verify
+}
+
+// VerifyLedger checks the whole ledger against the signing key's public
+// keys, as `ward audit verify` does, for the console's verify button.
+func (a *auditLog) VerifyLedger(ctx context.Context) (uint64, error) {
+	v, err := ledger.VerifierSet(a.keyFile)
+	if err != nil {
+		return 0, err
+	}
+	rep, err := ledger.Verify(ctx, a.store, v, nil)
+	return rep.Size, err
 }
 
 var _ wardhttp.AuditLog = (*auditLog)(nil)

@@ -149,7 +149,7 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 	c.server = newServer(c.logger, services, c.db, cfg)
 	registerLedgerMetrics(c.server.Registry, c.ledger)
 	c.server.Auditor = c.ledger
-	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
+	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services, keyFile: cfg.Ledger.KeyFile}
 	if c.access, err = openAccess(ctx, c.logger, cfg, services, c.ledger, c.server, accessOptions{demo: true}); err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func (c *DemoCommand) printBanner() {
 	cr := c.Credentials
 	w := c.Stdout
 	fmt.Fprintf(w, "ward demo is running (data in %s).\n\n", c.Dir)
-	fmt.Fprintf(w, "  Console      %s   (the console arrives with its issue; the API works today)\n", cr.ConsoleURL)
+	fmt.Fprintf(w, "  Console      %s   (log in as grace.whitfield, compliance: password and TOTP secret in the credentials file)\n", cr.ConsoleURL)
 	fmt.Fprintf(w, "  API          %s\n", cr.APIBase)
 	fmt.Fprintf(w, "  FHIR gateway %s\n", cr.FHIRBase)
 	fmt.Fprintf(w, "  Demo EHR     %s   (direct, bypassing ward; for comparison only)\n", cr.EHRBase)

@@ -163,6 +163,7 @@ func openAccess(ctx context.Context, logger *slog.Logger, cfg Config, services w
 	}
 	srv.Router = a.router
 	if fetcher != nil {
+		srv.Router = explainingRouter{Router: a.router, fetcher: fetcher}
 		// A task posted to the API is tagged from the EHR, like an import.
 		srv.Intake = func(ctx context.Context, t *ward.Task) error {
 			in, err := fetcher.Fetch(ctx, t)
@@ -235,6 +236,23 @@ func (a *access) openGateway(cfg Config, logger *slog.Logger, services ward.Serv
 	}
 	srv.Mount("/fhir/", gw)
 	return nil
+}
+
+// explainingRouter is the router plus what the console's "explain"
+// needs: a task's tags recomputed from the EHR, with the data behind each.
+type explainingRouter struct {
+	*routing.Router
+	fetcher *routing.Fetcher
+}
+
+// ExplainTags implements http.TagExplainer.
+func (r explainingRouter) ExplainTags(ctx context.Context, t *ward.Task) ([]routing.Explanation, error) {
+	in, err := r.fetcher.Fetch(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	_, ex := r.Tagger().Tag(in)
+	return ex, nil
 }
 
 // geoChain asks a static table first, then the MaxMind database.

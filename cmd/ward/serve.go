@@ -118,7 +118,7 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 	}
 	registerLedgerMetrics(c.server.Registry, c.ledger)
 	c.server.Auditor = c.ledger
-	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services}
+	c.server.AuditLog = &auditLog{ledger: c.ledger, store: ledgerOf(c.db), services: services, keyFile: c.Config.Ledger.KeyFile}
 	if c.server.Coder, err = newCoder(c.Config, c.logger); err != nil {
 		return err
 	}
