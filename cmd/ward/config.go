@@ -100,6 +100,10 @@ type Config struct {
 		CursorFile string `yaml:"cursor_file"`
 	} `yaml:"intake"`
 
+	// Monitor configures the detection rules and their responses; see
+	// docs/detections.md.
+	Monitor MonitorConfig `yaml:"monitor"`
+
 	Organization struct {
 		Name     string `yaml:"name"`
 		TimeZone string `yaml:"time_zone"`
@@ -334,6 +338,7 @@ var envVars = []struct {
 	{"WARD_ROUTING_PROFILES_FILE", "routing.profiles_file", func(c *Config, v string) { c.Routing.ProfilesFile = v }},
 	{"WARD_ROUTING_GRANT_MAX_TTL", "routing.grant_max_ttl", func(c *Config, v string) { c.Routing.GrantMaxTTL = v }},
 	{"WARD_INTAKE_CURSOR_FILE", "intake.cursor_file", func(c *Config, v string) { c.Intake.CursorFile = v }},
+	{"WARD_MONITOR_DISABLED", "monitor.disabled", func(c *Config, v string) { c.Monitor.Disabled = v == "true" || v == "1" }},
 	{"WARD_ORGANIZATION_NAME", "organization.name", func(c *Config, v string) { c.Organization.Name = v }},
 	{"WARD_ORGANIZATION_TIME_ZONE", "organization.time_zone", func(c *Config, v string) { c.Organization.TimeZone = v }},
 	{"WARD_LEDGER_KEY_FILE", "ledger.key_file", func(c *Config, v string) { c.Ledger.KeyFile = v }},

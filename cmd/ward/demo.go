@@ -143,7 +143,8 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 	cfg.Identity.StateKeyFile = filepath.Join(c.Dir, "state.key")
 	cfg.EHR.BaseURL = ehrURL
 	cfg.PublicURL = "http://" + c.Addr
-	if c.ledger, err = openLedger(ctx, c.logger, c.db, cfg, nil); err != nil {
+	hook := &monitorHook{}
+	if c.ledger, err = openLedger(ctx, c.logger, c.db, cfg, hook.appended); err != nil {
 		return err
 	}
 	c.server = newServer(c.logger, services, c.db, cfg)
@@ -158,6 +159,9 @@ func (c *DemoCommand) Open(ctx context.Context) error {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	if err := c.access.router.Load(ctx); err != nil {
+		return err
+	}
+	if err := c.access.startMonitor(cfg, c.db, c.ledger, c.logger, hook); err != nil {
 		return err
 	}
 	cfg.Store.DSN = dbPath // imported code sets live beside the demo's database

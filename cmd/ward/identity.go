@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wardhq/ward"
@@ -20,12 +21,15 @@ import (
 	"github.com/wardhq/ward/identity/passkey"
 	"github.com/wardhq/ward/identity/scim"
 	"github.com/wardhq/ward/identity/sso"
+	"github.com/wardhq/ward/monitor"
 	"github.com/wardhq/ward/routing"
 )
 
 // access is the identity and work-routing machinery serve and demo share:
 // sessions, onboarding, SSO, security keys, SCIM and the router.
 type access struct {
+	ehr        *ehrClient
+	monitor    *monitor.Monitor
 	identity   *identity.Manager
 	lifecycle  *onboarding.Service
 	router     *routing.Router
@@ -85,6 +89,7 @@ func openAccess(ctx context.Context, logger *slog.Logger, cfg Config, services w
 		a.Close()
 		return nil, err
 	}
+	a.ehr = ehr
 	rcfg := routing.Config{Services: services, Auditor: auditor, Profiles: profiles, Tagger: routing.NewTagger(vs), MaxTTL: maxTTL}
 	var fetcher *routing.Fetcher
 	if ehr != nil {
@@ -175,6 +180,9 @@ func openAccess(ctx context.Context, logger *slog.Logger, cfg Config, services w
 	}
 	srv.Profiles = profiles
 
+	// VDI and DLP systems post signals with a system token, not a session.
+	srv.Mount("POST /api/v1/signals", srv.SignalHandler())
+
 	srv.Mount("/scim/v2/", &scim.Handler{
 		Services: services,
 		Auditor:  auditor,
@@ -235,6 +243,54 @@ func (a *access) openGateway(cfg Config, logger *slog.Logger, services ward.Serv
 		return fmt.Errorf("gateway: %w", err)
 	}
 	srv.Mount("/fhir/", gw)
+	return nil
+}
+
+// monitorHook forwards the ledger's appends to the monitor once it runs;
+// the ledger opens first, so the hook is made before the monitor is.
+type monitorHook struct {
+	p atomic.Pointer[monitor.Monitor]
+}
+
+func (h *monitorHook) appended(size uint64) {
+	if m := h.p.Load(); m != nil {
+		m.Notify(size)
+	}
+}
+
+// startMonitor runs the detection rules over the ledger, with responses
+// that end sessions, revoke grants and suspend workers.
+func (a *access) startMonitor(cfg Config, db store, auditor ward.Auditor, logger *slog.Logger, hook *monitorHook) error {
+	if cfg.Monitor.Disabled {
+		return nil
+	}
+	deps := monitorDeps{
+		Auditor: auditor,
+		Logger:  logger.WithGroup("monitor"),
+		Responders: monitor.Responders{
+			EndSessions: func(ctx context.Context, workerID, reason string) error {
+				_, err := a.identity.RevokeWorker(ctx, workerID, reason)
+				return err
+			},
+			EndGrants: func(ctx context.Context, workerID, reason string) error {
+				_, err := a.router.EndWorkerGrants(ctx, workerID, reason)
+				return err
+			},
+			Suspend: func(ctx context.Context, workerID, reason string) error {
+				_, err := a.lifecycle.Suspend(ctx, workerID, reason)
+				return err
+			},
+		},
+	}
+	if a.ehr != nil {
+		deps.Demographics = patientIdentity{a.ehr}
+	}
+	m, err := openMonitor(cfg.Monitor, db, deps)
+	if err != nil {
+		return err
+	}
+	a.monitor = m
+	hook.p.Store(m)
 	return nil
 }
 
@@ -301,6 +357,9 @@ func (a *access) Close() error {
 		return nil
 	}
 	var first error
+	if a.monitor != nil {
+		first = a.monitor.Close()
+	}
 	if a.stopFollow != nil {
 		a.stopFollow()
 	}
@@ -308,7 +367,9 @@ func (a *access) Close() error {
 		a.stopTasks()
 	}
 	if a.identity != nil {
-		first = a.identity.Close()
+		if err := a.identity.Close(); err != nil && first == nil {
+			first = err
+		}
 	}
 	if a.geo != nil {
 		if err := a.geo.Close(); err != nil && first == nil {

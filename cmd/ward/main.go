@@ -86,6 +86,7 @@ Commands:
 	tasks     import tasks from NDJSON or CSV, tagged from the EHR
 	intake    make tasks of the encounters the EHR updated since a cursor
 	tags      explain a task's sensitivity tags from the EHR's data
+	monitor   re-run the detection rules over the ledger (ward monitor replay)
 	onboarding  show a worker's onboarding checklist and vendors' onboarding lead time
 	bench     run end-to-end benchmarks (ward bench gateway)
 	version   print the version
@@ -121,6 +122,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return (&IntakeCommand{Main: m}).Run(ctx, rest)
 	case "tags":
 		return (&TagsCommand{Main: m}).Run(ctx, rest)
+	case "monitor":
+		return (&MonitorCommand{Main: m}).Run(ctx, rest)
 	case "onboarding":
 		return (&OnboardingCommand{Main: m}).Run(ctx, rest)
 	case "bench":

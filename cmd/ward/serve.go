@@ -105,9 +105,10 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 	if c.syslog, err = openForwarder(c.logger, ledgerOf(c.db), c.Config); err != nil {
 		return err
 	}
-	var appended func(uint64)
+	hook := &monitorHook{}
+	appended := hook.appended
 	if c.syslog != nil {
-		appended = func(uint64) { c.syslog.Notify() }
+		appended = func(n uint64) { c.syslog.Notify(); hook.appended(n) }
 	}
 	if c.ledger, err = openLedger(ctx, c.logger, c.db, c.Config, appended); err != nil {
 		return err
@@ -128,6 +129,9 @@ func (c *ServeCommand) Open(ctx context.Context) (err error) {
 		c.server.Patients = ehr
 	}
 	if c.access, err = openAccess(ctx, c.logger, c.Config, services, c.ledger, c.server, accessOptions{}); err != nil {
+		return err
+	}
+	if err := c.access.startMonitor(c.Config, c.db, c.ledger, c.logger, hook); err != nil {
 		return err
 	}
 	if err := c.server.Open(); err != nil {

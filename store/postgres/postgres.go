@@ -173,7 +173,7 @@ func (db *DB) Services() ward.Services {
 		Tasks:         NewTaskService(db),
 		Grants:        NewGrantService(db),
 		Sessions:      NewSessionService(db),
-		Alerts:        NewAlertService(db),
+		Alerts:        NewMonitorService(db),
 		Submissions:   NewSubmissionService(db),
 		Credentials:   NewCredentialService(db),
 		LoginFailures: NewLoginFailureService(db),

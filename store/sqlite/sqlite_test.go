@@ -122,7 +122,7 @@ func TestDB_Migrate(t *testing.T) {
 	version, err := db.Version(t.Context())
 	if err != nil {
 		t.Fatal(err)
-	} else if got, want := version, "0004_identity.sql"; got != want {
+	} else if got, want := version, "0005_monitor.sql"; got != want {
 		t.Fatalf("Version=%q, want %q", got, want)
 	}
 
