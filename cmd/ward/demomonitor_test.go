@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+
+	"github.com/pquerna/otp/totp"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +88,38 @@ func TestDemo_Monitor(t *testing.T) {
 		t.Fatalf("sam.okafor login off shift: %d", status)
 	}
 	waitForAlert(t, cr, "off_shift", worker("sam.okafor"))
+
+	// Origin in an unapproved country: Meridian may work from PH and IN,
+	// not from the US.
+	for _, u := range cr.Users {
+		if u.Username != "priya.sharma" {
+			continue
+		}
+		code, _ := totp.GenerateCode(u.TOTPSecret, time.Now())
+		status, _ := demoCall(t, "POST", cr.APIBase+"/login", "", map[string]string{"username": u.Username, "password": u.Password, "otp": code},
+			map[string]string{"X-Forwarded-For": "192.0.2.44"})
+		if status != 403 {
+			t.Fatalf("priya from the US: %d, want 403", status)
+		}
+	}
+	waitForAlert(t, cr, "unapproved_country", worker("priya.sharma"))
+
+	// Credential sharing: ana's identity logged in from Manila and, while
+	// that session lives, from Pune.
+	for _, u := range cr.Users {
+		if u.Username != "ana.cruz" {
+			continue
+		}
+		// A fresh code: the one used at the first login cannot be reused,
+		// and ward accepts the next step's code (clock skew of one step).
+		code, _ := totp.GenerateCode(u.TOTPSecret, time.Now().Add(30*time.Second))
+		status, r := demoCall(t, "POST", cr.APIBase+"/login", "", map[string]string{"username": u.Username, "password": u.Password, "otp": code},
+			map[string]string{"X-Forwarded-For": "198.51.100.7"})
+		if status != 200 {
+			t.Fatalf("ana from Pune: %d %v", status, r)
+		}
+	}
+	waitForAlert(t, cr, "concurrent_sessions", worker("ana.cruz"))
 
 	// Compliance resolves the off-queue alert with a note.
 	id := a["id"].(string)
