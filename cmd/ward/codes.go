@@ -114,14 +114,10 @@ func (f *codesetFlags) resolve(m *Main) (string, error) {
 		return f.dir, nil
 	}
 	// WARD_CODESETS reaches coding.codesets_dir through ApplyEnv.
-	cfg := DefaultConfig()
-	if f.config != "" {
-		var err error
-		if cfg, err = ReadConfigFile(f.config); err != nil {
-			return "", err
-		}
+	cfg, err := loadConfig(f.config, m.Getenv)
+	if err != nil {
+		return "", err
 	}
-	cfg.ApplyEnv(m.Getenv)
 	return cfg.codesetsDir(), nil
 }
 

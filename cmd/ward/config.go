@@ -444,14 +444,8 @@ func (c *Config) Validate() error {
 			return &ConfigError{Field: "ehr.base_url", Value: c.EHR.BaseURL, Err: errors.New("want an absolute http(s) URL of the EHR's FHIR R4 base")}
 		}
 	}
-	if c.Ledger.KeyFile == "" {
-		return &ConfigError{Field: "ledger.key_file", Err: errors.New("required: the checkpoint signing key's file")}
-	}
-	if c.Ledger.Origin == "" || strings.ContainsAny(c.Ledger.Origin, " +\n") {
-		return &ConfigError{Field: "ledger.origin", Value: c.Ledger.Origin, Err: errors.New("want a name without spaces or '+', e.g. ward.hospital.example/ledger")}
-	}
-	if d, err := time.ParseDuration(c.Ledger.CheckpointInterval); err != nil || d <= 0 || d > time.Minute {
-		return &ConfigError{Field: "ledger.checkpoint_interval", Value: c.Ledger.CheckpointInterval, Err: errors.New("want a duration between 1ms and 1m, e.g. 1s")}
+	if err := c.validateLedger(); err != nil {
+		return err
 	}
 	if l := c.Coding.LLM; l.BaseURL != "" {
 		if l.Model == "" {
@@ -499,6 +493,35 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validateLedger checks the ledger section, which every command that
+// writes events needs.
+func (c *Config) validateLedger() error {
+	if c.Ledger.KeyFile == "" {
+		return &ConfigError{Field: "ledger.key_file", Err: errors.New("required: the checkpoint signing key's file")}
+	}
+	if c.Ledger.Origin == "" || strings.ContainsAny(c.Ledger.Origin, " +\n") {
+		return &ConfigError{Field: "ledger.origin", Value: c.Ledger.Origin, Err: errors.New("want a name without spaces or '+', e.g. ward.hospital.example/ledger")}
+	}
+	if d, err := time.ParseDuration(c.Ledger.CheckpointInterval); err != nil || d <= 0 || d > time.Minute {
+		return &ConfigError{Field: "ledger.checkpoint_interval", Value: c.Ledger.CheckpointInterval, Err: errors.New("want a duration between 1ms and 1m, e.g. 1s")}
+	}
+	return nil
+}
+
+// loadConfig reads the configuration file (if any) over the defaults, then
+// the WARD_* environment.
+func loadConfig(path string, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		var err error
+		if cfg, err = ReadConfigFile(path); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.ApplyEnv(getenv)
+	return cfg, nil
 }
 
 // codesetsDir returns where imported code-set releases live: the setting,

@@ -17,14 +17,10 @@ func (c *MigrateCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg := DefaultConfig()
-	if *configPath != "" {
-		var err error
-		if cfg, err = ReadConfigFile(*configPath); err != nil {
-			return err
-		}
+	cfg, err := loadConfig(*configPath, c.Getenv)
+	if err != nil {
+		return err
 	}
-	cfg.ApplyEnv(c.Getenv)
 	if *driver != "" {
 		cfg.Store.Driver = *driver
 	}

@@ -51,14 +51,10 @@ func (c *OnboardingCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := DefaultConfig()
-	if *configPath != "" {
-		var err error
-		if cfg, err = ReadConfigFile(*configPath); err != nil {
-			return err
-		}
+	cfg, err := loadConfig(*configPath, c.Getenv)
+	if err != nil {
+		return err
 	}
-	cfg.ApplyEnv(c.Getenv)
 	override(&cfg.Store.DSN, *dsn)
 	if cmd == "checklist" && len(pos) != 1 {
 		return &usageError{"onboarding checklist: name one worker, by username or ID"}

@@ -60,14 +60,10 @@ func (c *ServeCommand) ParseFlags(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg := DefaultConfig()
-	if *configPath != "" {
-		var err error
-		if cfg, err = ReadConfigFile(*configPath); err != nil {
-			return err
-		}
+	cfg, err := loadConfig(*configPath, c.Getenv)
+	if err != nil {
+		return err
 	}
-	cfg.ApplyEnv(c.Getenv)
 	override(&cfg.Addr, *addr)
 	override(&cfg.Log.Format, *logFormat)
 	override(&cfg.Log.Level, *logLevel)

@@ -99,14 +99,10 @@ type routingEnv struct {
 // openRoutingEnv reads the configuration and opens what the commands need.
 // Configuration problems are *ConfigError or *usageError (exit 2).
 func (m *Main) openRoutingEnv(ctx context.Context, f *routingFlags) (*routingEnv, error) {
-	cfg := DefaultConfig()
-	if f.config != "" {
-		var err error
-		if cfg, err = ReadConfigFile(f.config); err != nil {
-			return nil, err
-		}
+	cfg, err := loadConfig(f.config, m.Getenv)
+	if err != nil {
+		return nil, err
 	}
-	cfg.ApplyEnv(m.Getenv)
 	override(&cfg.Store.DSN, f.dsn)
 	if err := cfg.validateRouting(); err != nil {
 		return nil, err
@@ -190,16 +186,7 @@ func (c *Config) validateRouting() error {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return &ConfigError{Field: "ehr.base_url", Value: c.EHR.BaseURL, Err: errors.New("want an absolute http(s) URL of the EHR's FHIR R4 base")}
 	}
-	if c.Ledger.KeyFile == "" {
-		return &ConfigError{Field: "ledger.key_file", Err: errors.New("required: the checkpoint signing key's file")}
-	}
-	if c.Ledger.Origin == "" || strings.ContainsAny(c.Ledger.Origin, " +\n") {
-		return &ConfigError{Field: "ledger.origin", Value: c.Ledger.Origin, Err: errors.New("want a name without spaces or '+', e.g. ward.hospital.example/ledger")}
-	}
-	if d, err := time.ParseDuration(c.Ledger.CheckpointInterval); err != nil || d <= 0 || d > time.Minute {
-		return &ConfigError{Field: "ledger.checkpoint_interval", Value: c.Ledger.CheckpointInterval, Err: errors.New("want a duration between 1ms and 1m, e.g. 1s")}
-	}
-	return nil
+	return c.validateLedger()
 }
 
 // cliContext names the command as the actor of what it records.
