@@ -77,20 +77,20 @@ Usage:
 
 Commands:
 
-	demo      run the whole loop on this machine: demo EHR, seeded data, API
-	serve     run ward against a real EHR and store (--config FILE)
-	migrate   apply pending database migrations and exit
-	audit     verify the audit ledger, prove entries, export and report
-	codes     check coded charts against the code sets and the note; import code sets
-	policy    validate the organization's Cedar policies; run policy test cases
-	tasks     import tasks from NDJSON or CSV, tagged from the EHR
-	intake    make tasks of the encounters the EHR updated since a cursor
-	tags      explain a task's sensitivity tags from the EHR's data
-	monitor   re-run the detection rules over the ledger (ward monitor replay)
+	demo        run the whole loop on this machine: demo EHR, seeded data, gateway, console
+	serve       run ward against a real EHR and store (--config FILE)
+	migrate     apply pending database migrations and exit
+	audit       verify the audit ledger, prove entries, export and report
+	codes       check coded charts against the code sets and the note; import code sets
+	policy      validate the organization's Cedar policies; run policy test cases
+	tasks       import tasks from NDJSON or CSV, tagged from the EHR
+	intake      make tasks of the encounters the EHR updated since a cursor
+	tags        explain a task's sensitivity tags from the EHR's data
+	monitor     re-run the detection rules over the ledger (ward monitor replay)
 	onboarding  show a worker's onboarding checklist and vendors' onboarding lead time
-	bench     run end-to-end benchmarks (ward bench gateway)
-	version   print the version
-	help      show help for a command
+	bench       run end-to-end benchmarks (ward bench gateway)
+	version     print the version
+	help        show help for a command
 
 Run "ward help <command>" or "ward <command> -h" for a command's flags.
 `
