@@ -285,21 +285,16 @@ func (s *Server) handleDeviceRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	ds, _, err := s.Services.Devices.FindDevices(r.Context(), ward.DeviceFilter{})
+	ds, _, err := s.Services.Devices.FindDevices(r.Context(), ward.DeviceFilter{ID: &id})
 	if err != nil {
 		Error(w, r, err)
 		return
 	}
-	var dev *ward.Device
-	for _, d := range ds {
-		if d.ID == id {
-			dev = d
-		}
-	}
-	if dev == nil {
+	if len(ds) != 1 {
 		Error(w, r, errOutOfScope("Device"))
 		return
 	}
+	dev := ds[0]
 	if _, err := s.findWorker(r, a, dev.WorkerID); err != nil {
 		Error(w, r, errOutOfScope("Device"))
 		return

@@ -395,22 +395,11 @@ func (s *Service) revokeDevices(ctx context.Context, workerID string) ([]*ward.E
 
 func (s *Service) activeDevice(ctx context.Context, workerID, deviceID string) (bool, error) {
 	active := true
-	filter := ward.DeviceFilter{WorkerID: &workerID, Active: &active, Page: ward.Page{Limit: ward.MaxLimit}}
-	for {
-		ds, n, err := s.Services.Devices.FindDevices(ctx, filter)
-		if err != nil {
-			return false, err
-		}
-		for _, d := range ds {
-			if d.ID == deviceID && d.WorkerID == workerID && d.RevokedAt == nil {
-				return true, nil
-			}
-		}
-		filter.Offset += len(ds)
-		if len(ds) == 0 || filter.Offset >= n {
-			return false, nil
-		}
+	ds, _, err := s.Services.Devices.FindDevices(ctx, ward.DeviceFilter{ID: &deviceID, WorkerID: &workerID, Active: &active})
+	if err != nil {
+		return false, err
 	}
+	return len(ds) == 1, nil
 }
 
 func (s *Service) mfaEnrolled(ctx context.Context, workerID string) (bool, error) {

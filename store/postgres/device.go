@@ -39,6 +39,7 @@ func (s *DeviceService) FindDevices(ctx context.Context, filter ward.DeviceFilte
 		return nil, 0, err
 	}
 	var q query
+	eq(&q, "id", filter.ID)
 	eq(&q, "worker_id", filter.WorkerID)
 	eq(&q, "identity", filter.Identity)
 	if filter.Active != nil {

@@ -37,6 +37,7 @@ func (s *DeviceService) FindDevices(ctx context.Context, filter ward.DeviceFilte
 	}
 	defer tx.Rollback()
 	var w where
+	eq(&w, "id", filter.ID)
 	eq(&w, "worker_id", filter.WorkerID)
 	eq(&w, "identity", filter.Identity)
 	if filter.Active != nil {

@@ -487,6 +487,9 @@ func testDeviceCreate(t *testing.T, e *env) {
 	ok(t, err)
 	diff(t, "FindDevices", got, []*ward.Device{want})
 	wantTime(t, "EnrolledAt", got[0].EnrolledAt, us(t0))
+	byID, _, err := e.Devices.FindDevices(e.ctx, ward.DeviceFilter{ID: &d.ID})
+	ok(t, err)
+	diff(t, "FindDevices by ID", byID, []*ward.Device{want})
 
 	t.Run("SystemActor", func(t *testing.T) {
 		d := &ward.Device{WorkerID: w.ID, Identity: "vdi:sys"}
